@@ -1,0 +1,51 @@
+# Two commands matter: `make run` (set up, load demo data, serve) and `make test` (set up, run every test).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+HOST   ?= 127.0.0.1
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+export FLASK_APP := app
+
+.PHONY: setup system run test test-pg lint check-content clean
+
+# System libraries installed from Debian when missing (root only; skipped elsewhere with a note).
+SYSTEM_PACKAGES := libharfbuzz-subset0
+system:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "note: install these Debian packages for full speed:$$missing"; fi; fi
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+setup: system $(BIN)/.installed
+
+instance/config.py:
+	mkdir -p instance
+	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
+
+run: setup instance/config.py
+	$(BIN)/flask lms init
+	$(BIN)/flask lms demo
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C stops)"
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-pg: setup
+	LMS_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check-content: setup instance/config.py
+	$(BIN)/flask lms check-content
+
+lint: setup
+	$(BIN)/ruff check lms tests app.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

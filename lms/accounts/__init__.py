@@ -1,0 +1,1 @@
+"""Accounts: users, roles, organizations, supervisor assignment, sign-up, login, password reset."""

@@ -1,0 +1,71 @@
+"""Demo data: a fictional organization with an admin, two supervisors and six trainees."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from lms.accounts import services as accounts
+from lms.accounts.models import Organization, User
+from lms.db import session as db
+from lms.learning import services as learning
+
+DEMO_PASSWORD = "peer-demo-2026"
+ORG = ("riverside-recovery", "Riverside Recovery Community Center (demo)")
+PEOPLE = [  # all fictional
+    ("admin@demo.example", "Avery Admin", "admin"),
+    ("board@demo.example", "Blair Boardman", "board"),
+    ("sam.supervisor@demo.example", "Sam Okafor", "supervisor"),
+    ("lee.supervisor@demo.example", "Lee Marchetti", "supervisor"),
+    ("jordan@demo.example", "Jordan Reyes", "trainee"),
+    ("casey@demo.example", "Casey Nguyen", "trainee"),
+    ("morgan@demo.example", "Morgan Whitfield", "trainee"),
+    ("riley@demo.example", "Riley Thompson", "trainee"),
+    ("taylor@demo.example", "Taylor Brooks", "trainee"),
+    ("devon@demo.example", "Devon Alvarez", "trainee"),
+]
+# trainee e-mail -> (supervisor e-mail, {course slug: lessons to complete, or "all"})
+PLANS = {
+    "jordan@demo.example": ("sam.supervisor@demo.example", {"communication": "all", "ethics": 3}),
+    "casey@demo.example": ("sam.supervisor@demo.example", {"communication": 2}),
+    "morgan@demo.example": ("sam.supervisor@demo.example", {}),
+    "riley@demo.example": ("lee.supervisor@demo.example", {"communication": "all", "crisis-intervention": "all",
+                                                           "confidentiality": 1}),
+    "taylor@demo.example": ("lee.supervisor@demo.example", {"scope-of-practice": 4}),
+    "devon@demo.example": ("lee.supervisor@demo.example", {"ethics": 1}),
+}
+
+
+def load_demo() -> list[User]:
+    """Create the demo data once; later runs change nothing and return the same users."""
+    org = db.scalar(select(Organization).where(Organization.slug == ORG[0])) or accounts.create_organization(*ORG)
+    users = {}
+    for email, name, role in PEOPLE:
+        user = accounts.find_user_by_email(email)
+        if user is None:
+            user = accounts.create_user(email, name, DEMO_PASSWORD, role=role, organization=org, via="cli")
+            if email.startswith("sam."):
+                user.is_org_admin = True
+            plan = PLANS.get(email)
+            if plan:
+                _make_progress(user, plan[1])
+        users[email] = user
+    for trainee_email, (supervisor_email, _) in PLANS.items():
+        accounts.assign_supervisor(users[supervisor_email], users[trainee_email])
+    db.commit()
+    return list(users.values())
+
+
+def _make_progress(user: User, plan: dict[str, int | str]) -> None:
+    catalog = learning.catalog()
+    for slug, amount in plan.items():
+        course = catalog.course(slug)
+        if course is None or learning.missing_prerequisites(user, course):
+            continue
+        enrollment = learning.enroll(user, course)
+        lessons = course.lessons if amount == "all" else course.lessons[: int(amount)]
+        for lesson in lessons:
+            learning.open_lesson(enrollment, course, lesson)
+            for check in lesson.checks:
+                correct = [i for i, option in enumerate(check.options) if option.correct]
+                learning.answer_check(enrollment, course, lesson, check, correct)
+            learning.complete_lesson(enrollment, course, lesson)
+        db.flush()

@@ -1,0 +1,1 @@
+"""Learning: catalog, enrollment, lesson delivery, knowledge checks and progress."""

@@ -1,0 +1,23 @@
+"""Signals between domains. Each is sent inside the service's transaction, so a receiver that
+writes (an xAPI statement, an eligibility check) commits or rolls back with the change itself."""
+from blinker import Namespace
+
+_signals = Namespace()
+
+user_registered = _signals.signal("user-registered")
+"""A new account exists. Sender: the User. kwargs: `via` ("signup", "invite", "admin", "cli")."""
+
+learner_enrolled = _signals.signal("learner-enrolled")
+"""A trainee enrolled in a course. Sender: the Enrollment. kwargs: `course` (content Course)."""
+
+lesson_opened = _signals.signal("lesson-opened")
+"""A trainee opened a lesson. Sender: the LessonProgress. kwargs: `course`, `lesson`, `first` (bool)."""
+
+check_answered = _signals.signal("check-answered")
+"""A trainee answered a knowledge check. Sender: the CheckAnswer. kwargs: `course`, `lesson`, `check`."""
+
+lesson_completed = _signals.signal("lesson-completed")
+"""A trainee completed a lesson. Sender: the LessonProgress. kwargs: `course`, `lesson`, `enrollment`."""
+
+course_completed = _signals.signal("course-completed")
+"""A trainee completed every lesson of a course. Sender: the Enrollment. kwargs: `course`."""

@@ -1,0 +1,15 @@
+"""Shared web glue: the blueprint, the current user, security headers, error pages."""
+from __future__ import annotations
+
+from flask import Flask
+
+from lms.web.blueprint import bp
+
+
+def register_web(app: Flask, url_prefix: str) -> None:
+    # Importing the views modules attaches their routes to the blueprint (once per process).
+    from lms.accounts import admin_views, views  # noqa: F401
+    from lms.learning import views as learning_views  # noqa: F401
+    from lms.web import errors, hooks  # noqa: F401
+
+    app.register_blueprint(bp, url_prefix=url_prefix or None)
