@@ -11,26 +11,26 @@ from lms.learning import services as learning
 DEMO_PASSWORD = "peer-demo-2026"
 ORG = ("riverside-recovery", "Riverside Recovery Community Center (demo)")
 PEOPLE = [  # all fictional
-    ("admin@demo.example", "Avery Admin", "admin"),
-    ("board@demo.example", "Blair Boardman", "board"),
-    ("sam.supervisor@demo.example", "Sam Okafor", "supervisor"),
-    ("lee.supervisor@demo.example", "Lee Marchetti", "supervisor"),
-    ("jordan@demo.example", "Jordan Reyes", "trainee"),
-    ("casey@demo.example", "Casey Nguyen", "trainee"),
-    ("morgan@demo.example", "Morgan Whitfield", "trainee"),
-    ("riley@demo.example", "Riley Thompson", "trainee"),
-    ("taylor@demo.example", "Taylor Brooks", "trainee"),
-    ("devon@demo.example", "Devon Alvarez", "trainee"),
+    ("admin@example.org", "Avery Admin", "admin"),
+    ("board@example.org", "Blair Boardman", "board"),
+    ("sam.supervisor@example.org", "Sam Okafor", "supervisor"),
+    ("lee.supervisor@example.org", "Lee Marchetti", "supervisor"),
+    ("jordan@example.org", "Jordan Reyes", "trainee"),
+    ("casey@example.org", "Casey Nguyen", "trainee"),
+    ("morgan@example.org", "Morgan Whitfield", "trainee"),
+    ("riley@example.org", "Riley Thompson", "trainee"),
+    ("taylor@example.org", "Taylor Brooks", "trainee"),
+    ("devon@example.org", "Devon Alvarez", "trainee"),
 ]
 # trainee e-mail -> (supervisor e-mail, {course slug: lessons to complete, or "all"})
 PLANS = {
-    "jordan@demo.example": ("sam.supervisor@demo.example", {"communication": "all", "ethics": 3}),
-    "casey@demo.example": ("sam.supervisor@demo.example", {"communication": 2}),
-    "morgan@demo.example": ("sam.supervisor@demo.example", {}),
-    "riley@demo.example": ("lee.supervisor@demo.example", {"communication": "all", "crisis-intervention": "all",
+    "jordan@example.org": ("sam.supervisor@example.org", {"communication": "all", "ethics": 3}),
+    "casey@example.org": ("sam.supervisor@example.org", {"communication": 2}),
+    "morgan@example.org": ("sam.supervisor@example.org", {}),
+    "riley@example.org": ("lee.supervisor@example.org", {"communication": "all", "crisis-intervention": "all",
                                                            "confidentiality": 1}),
-    "taylor@demo.example": ("lee.supervisor@demo.example", {"scope-of-practice": 4}),
-    "devon@demo.example": ("lee.supervisor@demo.example", {"ethics": 1}),
+    "taylor@example.org": ("lee.supervisor@example.org", {"scope-of-practice": 4}),
+    "devon@example.org": ("lee.supervisor@example.org", {"ethics": 1}),
 }
 
 

@@ -12,6 +12,7 @@ from lms.accounts.forms import (
     OrganizationForm,
     UserCreateForm,
     UserEditForm,
+    options,
 )
 from lms.accounts.models import ROLES, Invitation, Organization, User
 from lms.db import session as db
@@ -26,7 +27,7 @@ admin_only = roles_required("admin")
 
 def _org_choices(blank: str = "No organization") -> list[tuple[int, str]]:
     orgs = db.scalars(select(Organization).order_by(Organization.name))
-    return [(0, blank)] + [(org.id, org.name) for org in orgs]
+    return options([(0, blank)] + [(org.id, org.name) for org in orgs])
 
 
 def _org_or_none(org_id: int | None) -> Organization | None:
@@ -90,7 +91,7 @@ def admin_user_edit(user_id: int):
             return redirect(url_for("lms.admin_user_edit", user_id=user.id))
     assign_form = AssignForm()
     supervisors = db.scalars(select(User).where(User.role == "supervisor").order_by(User.name))
-    assign_form.supervisor.choices = [(s.id, f"{s.name} ({s.email})") for s in supervisors]
+    assign_form.supervisor.choices = options((s.id, f"{s.name} ({s.email})") for s in supervisors)
     return render_template("lms/admin/user_edit.html", user=user, form=form, assign_form=assign_form,
                            assigned=services.supervisors_of(user) if user.role == "trainee" else [],
                            supervising=services.trainees_of(user) if user.role == "supervisor" else [],
@@ -102,7 +103,7 @@ def admin_user_edit(user_id: int):
 def admin_assign_supervisor(user_id: int):
     trainee = db.get(User, user_id) or abort(404)
     form = AssignForm()
-    form.supervisor.choices = [(u.id, u.name) for u in db.scalars(select(User).where(User.role == "supervisor"))]
+    form.supervisor.choices = options((u.id, u.name) for u in db.scalars(select(User).where(User.role == "supervisor")))
     if form.validate_on_submit():
         supervisor = db.get(User, form.supervisor.data)
         try:

@@ -2,12 +2,20 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from wtforms import SelectChoice
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from lms.accounts.models import ROLES
 
-ROLE_CHOICES = [(role, role.capitalize()) for role in ROLES]
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+ROLE_CHOICES = options((role, role.capitalize()) for role in ROLES)
 
 
 class ActionForm(FlaskForm):

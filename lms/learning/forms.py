@@ -6,6 +6,7 @@ from wtforms import RadioField, SelectMultipleField
 from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.accounts.forms import options
 from lms.content.schema import CheckSpec
 
 
@@ -16,7 +17,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 def check_form(check: CheckSpec, **kwargs) -> FlaskForm:
     """A form whose `option` field offers the check's options by index."""
-    choices = [(i, option.text) for i, option in enumerate(check.options)]
+    choices = options((i, option.text) for i, option in enumerate(check.options))
     if check.type == "single":
         field = RadioField("Answer", choices=choices, coerce=int,
                            validators=[InputRequired("Choose an answer.")])

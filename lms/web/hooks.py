@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, g, request, session
+from flask_wtf.csrf import generate_csrf
 
 from lms.accounts.auth import load_current_user
 from lms.web.blueprint import bp
@@ -16,6 +17,7 @@ def _load_user() -> None:
 def _template_globals() -> dict:
     return {
         "current_user": g.get("lms_user"),
+        "csrf_token": generate_csrf,
         "lms_site_name": current_app.config.get("LMS_SITE_NAME", "LMS"),
         "lms_layout": current_app.config.get("LMS_LAYOUT_TEMPLATE", "lms/layout.html"),
     }

@@ -1,0 +1,67 @@
+"""Every shipped content file loads, and meets the curriculum's minimums."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lms.content import load_catalog
+from lms.content.loader import MIN_LESSON_WORDS
+from lms.paths import data_dir
+
+COURSES = {"communication", "crisis-intervention", "ethics", "confidentiality", "scope-of-practice"}
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog(data_dir("curricula"))
+
+
+def test_the_five_courses_load(catalog):
+    assert set(catalog.courses) == COURSES
+
+
+def test_competency_framework_has_samhsa_12_and_icrc_4(catalog):
+    frameworks = {}
+    for comp in catalog.framework.competencies.values():
+        frameworks.setdefault(comp.framework, []).append(comp)
+    assert len(frameworks["samhsa"]) == 12
+    assert len(frameworks["icrc"]) == 4
+    assert {d.id: d.required_hours for d in catalog.framework.domains} == {
+        "advocacy": 10, "mentoring-education": 10, "recovery-wellness": 10, "ethical-responsibility": 16}
+    assert catalog.framework.is_proficient("exemplary") and not catalog.framework.is_proficient("developing")
+
+
+@pytest.mark.parametrize("slug", sorted(COURSES))
+def test_course_meets_minimums(catalog, slug):
+    course = catalog.courses[slug]
+    assert len(course.lessons) >= 5
+    for lesson in course.lessons:
+        assert lesson.word_count >= MIN_LESSON_WORDS, lesson.path
+        assert len(lesson.checks) >= 2
+        assert lesson.sources
+        for check in lesson.checks:
+            correct = sum(o.correct for o in check.options)
+            assert correct == 1 if check.type == "single" else correct >= 1
+            assert all(o.feedback for o in check.options)
+    assert abs(course.total_hours - course.total_minutes / 60) <= 0.5
+
+
+@pytest.mark.parametrize("slug", sorted(COURSES))
+def test_lessons_say_examples_are_fictional_and_avoid_stigmatizing_labels(catalog, slug):
+    for lesson in catalog.courses[slug].lessons:
+        html = " ".join(seg.html for seg in lesson.segments if seg.html).lower()
+        assert "fictional" in html, f"{lesson.path} does not say its examples are fictional"
+
+
+def test_lesson_html_is_sanitized(catalog):
+    for course in catalog.courses.values():
+        for lesson in course.lessons:
+            for seg in lesson.segments:
+                assert not re.search(r"<script|onerror=|javascript:", seg.html, re.I), lesson.path
+
+
+def test_versions_are_stable_hashes(catalog):
+    again = load_catalog(data_dir("curricula"))
+    assert again.versions == catalog.versions
+    assert all(re.fullmatch(r"[0-9a-f]{16}", v) for v in catalog.versions.values())
