@@ -50,7 +50,8 @@ def _app(database_url, tmp_path_factory):
     })
     app.instance_path = str(tmp_path_factory.mktemp("instance"))
     Base.metadata.create_all(app.extensions["lms"].db.engine)
-    return app
+    yield app
+    app.extensions["lms"].db.engine.dispose()
 
 
 def _empty_tables(app) -> None:

@@ -1,9 +1,9 @@
 """Runtime content objects: frozen, typed, with derived data (versions, rendered HTML) attached."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 from lms.content.schema import (
     CheckSpec,

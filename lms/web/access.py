@@ -4,8 +4,9 @@ Rules are attached to the view function as `lms_access` so the URL map can be au
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from flask import abort, g, redirect, request, url_for
 
