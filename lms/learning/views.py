@@ -34,7 +34,8 @@ def learning_home():
 def learning_catalog():
     courses = list(services.catalog().courses.values())
     progress = {p.course.slug: p for p in services.learner_summary(g.lms_user)} if g.lms_user else {}
-    return render_template("lms/learning/catalog.html", courses=courses, progress=progress)
+    titles = {course.slug: course.title for course in courses}
+    return render_template("lms/learning/catalog.html", courses=courses, progress=progress, titles=titles)
 
 
 @bp.route("/courses/<slug>")

@@ -54,6 +54,7 @@ def test_catalog_lists_the_five_courses_to_anyone(client):
     html = client.get("/courses").get_data(as_text=True)
     for course in CATALOG.courses.values():
         assert str(escape(course.title)) in html
+    assert "after Communication in Peer Support" in html  # prerequisites by title
 
 
 def test_course_page_shows_modules_lessons_hours_and_time(client):
