@@ -98,3 +98,101 @@ def demo() -> None:
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for user in users:
         click.echo(f"  {user.role:<10} {user.email:<34} {user.name}")
+
+
+# LRS clients and forwarding ------------------------------------------------------------------
+
+@lms_cli.group("lrs-client")
+def lrs_client() -> None:
+    """Credentials for the built-in LRS (HTTP Basic: key and secret)."""
+
+
+def _scopes():
+    from lms.xapi.clients import SCOPES
+
+    return SCOPES
+
+
+@lrs_client.command("create")
+@click.argument("name")
+@click.option("--key", default=None, help="Generated when omitted.")
+@click.option("--secret", default=None, help="Generated when omitted (at least 12 characters).")
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(_scopes()),
+              help="Repeat for several; default: statements/write and statements/read/mine.")
+def lrs_client_create(name: str, key: str | None, secret: str | None, scopes: tuple[str, ...]) -> None:
+    """Create LRS credentials and print the key and secret (the secret is not shown again)."""
+    from lms.db import session as db
+    from lms.xapi.clients import DEFAULT_SCOPES, ClientError, create_client
+
+    try:
+        client, secret = create_client(name, list(scopes) or list(DEFAULT_SCOPES), key=key, secret=secret)
+    except ClientError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.commit()
+    click.echo(f"Created LRS client '{client.name}' with scopes {', '.join(client.scopes)}.")
+    click.echo(f"key:    {client.key}")
+    click.echo(f"secret: {secret}")
+    click.echo("Store the secret now: it is kept only as a hash.", err=True)
+
+
+@lrs_client.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include revoked credentials.")
+def lrs_client_list(show_all: bool) -> None:
+    """List LRS credentials (never their secrets)."""
+    from lms.xapi.clients import list_clients
+
+    clients = [c for c in list_clients() if show_all or c.revoked_at is None]
+    if not clients:
+        click.echo("No LRS clients.")
+    for c in clients:
+        state = f"revoked {c.revoked_at:%Y-%m-%d}" if c.revoked_at else "active"
+        used = f"last used {c.last_used_at:%Y-%m-%d %H:%M}" if c.last_used_at else "never used"
+        click.echo(f"{c.key}  {c.name}  [{', '.join(c.scopes)}]  {state}, {used}")
+
+
+@lrs_client.command("revoke")
+@click.argument("key")
+def lrs_client_revoke(key: str) -> None:
+    """Revoke the credentials with this key; requests made with them fail from now on."""
+    from sqlalchemy import select
+
+    from lms.db import session as db
+    from lms.xapi.clients import revoke_client
+    from lms.xapi.models import LRSClient
+
+    client = db.scalar(select(LRSClient).where(LRSClient.key == key))
+    if client is None:
+        raise click.ClickException(f"No LRS client with the key '{key}'.")
+    if client.revoked_at is not None:
+        click.echo(f"LRS client {key} was already revoked.")
+        return
+    revoke_client(client)
+    db.commit()
+    click.echo(f"Revoked LRS client {key} ({client.name}).")
+
+
+@lms_cli.command("xapi-relay")
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+              help="Seconds between rounds when running continuously.")
+@click.option("--batch", type=click.IntRange(min=1, max=1000), default=None,
+              help="Statements per request (default: LMS_XAPI_FORWARD_BATCH).")
+def xapi_relay(once: bool, interval: float, batch: int | None) -> None:
+    """Forward queued statements to the external LRS (LMS_XAPI_FORWARD_URL); Ctrl-C stops."""
+    from lms.xapi.relay import RelayNotConfigured, run_relay
+
+    app = current_app._get_current_object()
+    if not app.config.get("LMS_XAPI_FORWARD_URL"):
+        raise click.ClickException("Forwarding is off: set LMS_XAPI_FORWARD_URL (and _USERNAME, _PASSWORD).")
+    if not once:
+        click.echo(f"Forwarding to {app.config['LMS_XAPI_FORWARD_URL']} every {interval:g} s (Ctrl-C stops).")
+    try:
+        total = run_relay(app, once=once, interval=interval, batch_size=batch,
+                          report=None if once else (lambda stats: click.echo(str(stats))))
+    except RelayNotConfigured as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        return
+    click.echo(str(total))
+    if once and total.stopped:
+        sys.exit(1)

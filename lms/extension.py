@@ -58,6 +58,9 @@ class LMS:
         from lms.web import register_web
 
         register_web(app, prefix.rstrip("/"))
+        from lms.xapi import register_xapi
+
+        register_xapi(app)
         app.cli.add_command(lms_cli)
 
     @staticmethod
@@ -81,6 +84,15 @@ class LMS:
             "LMS_INVITE_DAYS": 14,
             "LMS_RESET_MAX_AGE": 3600,
             "LMS_PAGE_SIZE": 50,
+            "LMS_XAPI_PREFIX": "/xapi",
+            "LMS_XAPI_MAX_BODY": 10 * 1024 * 1024,
+            "LMS_XAPI_PAGE_SIZE": 100,
+            "LMS_XAPI_ACTOR_NAMES": False,  # names are personal data: off unless an agency opts in
+            "LMS_XAPI_FORWARD_URL": "",
+            "LMS_XAPI_FORWARD_USERNAME": "",
+            "LMS_XAPI_FORWARD_PASSWORD": "",
+            "LMS_XAPI_FORWARD_BATCH": 100,
+            "LMS_XAPI_RELAY_INPROCESS": False,
         }
         for key, value in defaults.items():
             app.config.setdefault(key, value)

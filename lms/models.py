@@ -2,6 +2,8 @@
 from lms.accounts.models import Invitation, Organization, SupervisorAssignment, User
 from lms.db import Base
 from lms.learning.models import CheckAnswer, Enrollment, LessonProgress
+from lms.xapi.models import Activity, Attachment, Document, LRSClient, OutboxItem, Statement, StatementIndex
 
-__all__ = ["Base", "CheckAnswer", "Enrollment", "Invitation", "LessonProgress", "Organization",
+__all__ = ["Activity", "Attachment", "Base", "CheckAnswer", "Document", "LRSClient", "OutboxItem", "Statement",
+           "StatementIndex", "Enrollment", "Invitation", "LessonProgress", "Organization",
            "SupervisorAssignment", "User"]

@@ -193,3 +193,67 @@ def login_as(client, make_user):
 
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+# xAPI ----------------------------------------------------------------------------------------
+
+XAPI_VERSION = "1.0.3"
+
+
+class LRS:
+    """A test client for /xapi with Basic credentials and the version header set."""
+
+    def __init__(self, client, key: str, secret: str, prefix: str = "/xapi"):
+        import base64
+
+        self.client, self.prefix = client, prefix
+        self.headers = {"Authorization": "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode(),
+                        "X-Experience-API-Version": XAPI_VERSION}
+
+    def request(self, method: str, path: str, *, json=None, headers=None, **kwargs):
+        return self.client.open(self.prefix + path, method=method, json=json,
+                                headers={**self.headers, **(headers or {})}, **kwargs)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def put(self, path, **kw):
+        return self.request("PUT", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+
+@pytest.fixture
+def make_lrs_client(app):
+    """Factory: make_lrs_client(scopes=("all",)) -> (key, secret)."""
+    from lms.db import session as db
+    from lms.xapi.clients import create_client
+
+    def factory(scopes=("all",), name: str = "test client"):
+        with app.app_context():
+            client, secret = create_client(name, list(scopes))
+            db.commit()
+            return client.key, secret
+
+    return factory
+
+
+@pytest.fixture
+def lrs(client, make_lrs_client) -> LRS:
+    """An LRS test client whose credentials hold the `all` scope."""
+    return LRS(client, *make_lrs_client())
+
+
+def make_statement(**overrides) -> dict:
+    statement = {
+        "actor": {"objectType": "Agent", "mbox": "mailto:learner@example.org", "name": "Learner"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced", "display": {"en-US": "experienced"}},
+        "object": {"objectType": "Activity", "id": "http://example.org/activities/one",
+                   "definition": {"name": {"en-US": "Activity one"}}},
+    }
+    statement.update(overrides)
+    return statement

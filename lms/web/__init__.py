@@ -11,5 +11,6 @@ def register_web(app: Flask, url_prefix: str) -> None:
     from lms.accounts import admin_views, views  # noqa: F401
     from lms.learning import views as learning_views  # noqa: F401
     from lms.web import errors, hooks  # noqa: F401
+    from lms.xapi import admin_views as xapi_admin_views  # noqa: F401
 
     app.register_blueprint(bp, url_prefix=url_prefix or None)

@@ -1,0 +1,152 @@
+"""xAPI HTTP plumbing: the blueprint, version header, Basic auth and scopes, alternate request
+syntax, size limits and JSON errors (xAPI Communication 1.3, 3.2, 4, 6)."""
+from __future__ import annotations
+
+import base64
+from functools import wraps
+from typing import Callable
+from urllib.parse import parse_qsl, urlencode
+
+from flask import Blueprint, current_app, g, jsonify, request
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import HTTPException
+
+from lms.xapi.clients import authenticate_client, granted
+
+VERSION = "1.0.3"
+xapi_bp = Blueprint("lms_xapi", __name__)
+
+
+class XAPIError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def bad_request(message: str) -> XAPIError:
+    return XAPIError(400, message)
+
+
+def scope_required(*any_of: str) -> Callable:
+    """The client must hold one of these scopes (after implication); sets the access rule."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not granted(g.lrs_client.scopes) & set(any_of):
+                raise XAPIError(403, f"These credentials lack the scope for this request ({' or '.join(any_of)}).")
+            return view(*args, **kwargs)
+
+        wrapped.lms_access = ("lrs-client", *any_of)
+        return wrapped
+
+    return decorator
+
+
+def no_auth(view):
+    view.lms_access = ("public",)
+    view.lrs_public = True
+    return view
+
+
+@xapi_bp.before_request
+def _prepare() -> None:
+    _apply_alternate_syntax()
+    view = current_app.view_functions.get(request.endpoint or "")
+    max_body = current_app.config["LMS_XAPI_MAX_BODY"]
+    if request.content_length and request.content_length > max_body:
+        raise XAPIError(413, f"The request body is larger than {max_body} bytes.")
+    if request.method == "OPTIONS":
+        return None
+    if getattr(view, "lrs_public", False):
+        return None
+    version = request.headers.get("X-Experience-API-Version")
+    if not version:
+        raise bad_request("The X-Experience-API-Version header is required.")
+    if not version.startswith("1.0.") or not version[4:].isdigit():
+        raise bad_request(f"X-Experience-API-Version {version!r} is not supported; use 1.0.x.")
+    g.lrs_client = _authenticate()
+
+
+def _authenticate():
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Basic "):
+        try:
+            key, _, secret = base64.b64decode(header[6:], validate=True).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            key = secret = ""
+        client = authenticate_client(key, secret) if key else None
+        if client is not None:
+            return client
+    raise XAPIError(401, "Authentication required.")
+
+
+def _apply_alternate_syntax() -> None:
+    """xAPI Communication 1.3: POST ?method=X with headers and content as form fields."""
+    method = request.args.get("method")
+    if method is None:
+        return
+    if request.method != "POST":
+        raise bad_request("The method parameter is only allowed on POST.")
+    if len(request.args) != 1:
+        raise bad_request("With the alternate request syntax, 'method' must be the only query parameter.")
+    if method not in ("GET", "PUT", "POST", "DELETE", "HEAD"):
+        raise bad_request(f"Unknown method {method!r} in the alternate request syntax.")
+    if request.mimetype != "application/x-www-form-urlencoded":
+        raise bad_request("The alternate request syntax needs Content-Type application/x-www-form-urlencoded.")
+    form = dict(parse_qsl(request.get_data(as_text=True), keep_blank_values=True))
+    header_names = {"authorization": "Authorization", "x-experience-api-version": "X-Experience-API-Version",
+                    "content-type": "Content-Type", "content-length": "Content-Length", "if-match": "If-Match",
+                    "if-none-match": "If-None-Match"}
+    headers = Headers(request.headers)
+    params = {}
+    content = form.pop("content", "")
+    for name, value in form.items():
+        if name.lower() in header_names:
+            headers[header_names[name.lower()]] = value
+        else:
+            params[name] = value
+    environ = request.environ
+    environ["REQUEST_METHOD"] = method
+    environ["QUERY_STRING"] = urlencode(params)
+    body = content.encode()
+    environ["CONTENT_TYPE"] = headers.get("Content-Type", "application/json")
+    environ["CONTENT_LENGTH"] = str(len(body))
+    for name in ("Authorization", "X-Experience-API-Version", "If-Match", "If-None-Match"):
+        if name in headers:
+            environ["HTTP_" + name.upper().replace("-", "_")] = headers[name]
+    import io
+
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ.pop("wsgi.input_terminated", None)
+    # Rebuild the cached request data from the rewritten environ.
+    for attr in ("args", "form", "stream", "_cached_data", "files", "values", "data", "_parsed_content_type"):
+        request.__dict__.pop(attr, None)
+    request.method = method
+    request.query_string = environ["QUERY_STRING"].encode("latin-1")
+
+
+@xapi_bp.after_request
+def _headers(response):
+    response.headers["X-Experience-API-Version"] = VERSION
+    response.headers.setdefault("Access-Control-Allow-Origin", "*")
+    response.headers.setdefault("Access-Control-Expose-Headers",
+                                "ETag, Last-Modified, X-Experience-API-Version, X-Experience-API-Consistent-Through")
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@xapi_bp.errorhandler(XAPIError)
+def _xapi_error(exc: XAPIError):
+    response = jsonify({"error": {"code": exc.status, "message": exc.message}})
+    response.status_code = exc.status
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="xAPI"'
+    return response
+
+
+@xapi_bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    response = jsonify({"error": {"code": exc.code, "message": exc.description}})
+    response.status_code = exc.code or 500
+    return response

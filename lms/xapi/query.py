@@ -1,0 +1,210 @@
+"""Finding statements: filters served by the index table, stable paging, and the three formats."""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select
+
+from lms.db import session as db
+from lms.xapi.models import Activity, Statement, StatementIndex
+
+
+@dataclass
+class Filters:
+    agent_key: str | None = None
+    verb: str | None = None
+    activity: str | None = None
+    registration: str | None = None
+    related_activities: bool = False
+    related_agents: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 0
+    ascending: bool = False
+    authority_key: str | None = None  # statements/read/mine
+    # Paging state carried in "more" links.
+    after_seq: int | None = None
+    max_seq: int | None = None
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="lms-xapi-more")
+
+
+def encode_more(filters: Filters) -> str:
+    data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in filters.__dict__.items()}
+    return _serializer().dumps(data)
+
+
+def decode_more(token: str) -> Filters:
+    try:
+        data = _serializer().loads(token)
+    except BadSignature:
+        raise ValueError("The more token is not valid.") from None
+    for key in ("since", "until"):
+        if data.get(key):
+            data[key] = datetime.fromisoformat(data[key])
+    return Filters(**data)
+
+
+def _matching(key: str, broad: bool):
+    query = select(StatementIndex.statement_seq).where(StatementIndex.key == key)
+    return query if broad else query.where(StatementIndex.narrow.is_(True))
+
+
+def find(filters: Filters) -> tuple[list[Statement], Filters | None]:
+    """One page of matching statements (newest first unless ascending) and the next page's filters."""
+    page_size = current_app.config["LMS_XAPI_PAGE_SIZE"]
+    limit = min(filters.limit or page_size, page_size)
+    query = select(Statement).where(Statement.voided.is_(False))
+    if filters.agent_key:
+        query = query.where(Statement.seq.in_(_matching("agent|" + filters.agent_key, filters.related_agents)))
+    if filters.verb:
+        query = query.where(Statement.seq.in_(_matching("verb|" + filters.verb, False)))
+    if filters.activity:
+        query = query.where(Statement.seq.in_(_matching("activity|" + filters.activity, filters.related_activities)))
+    if filters.registration:
+        query = query.where(Statement.seq.in_(_matching("registration|" + filters.registration.lower(), False)))
+    if filters.since:
+        query = query.where(Statement.stored > filters.since)
+    if filters.until:
+        query = query.where(Statement.stored <= filters.until)
+    if filters.authority_key:
+        query = query.where(Statement.authority_key == filters.authority_key)
+    if filters.max_seq is None:
+        # Pages stay consistent while new statements arrive: later pages never see them.
+        filters.max_seq = db.scalar(select(func.max(Statement.seq))) or 0
+    query = query.where(Statement.seq <= filters.max_seq)
+    if filters.after_seq is not None:
+        query = query.where(Statement.seq > filters.after_seq if filters.ascending else Statement.seq < filters.after_seq)
+    query = query.order_by(Statement.seq.asc() if filters.ascending else Statement.seq.desc()).limit(limit + 1)
+    rows = list(db.scalars(query))
+    if len(rows) > limit:
+        rows = rows[:limit]
+        following = copy.copy(filters)
+        following.after_seq = rows[-1].seq
+        return rows, following
+    return rows, None
+
+
+def get_by_id(statement_id: str, voided: bool) -> Statement | None:
+    row = db.scalar(select(Statement).where(Statement.id == statement_id.lower()))
+    if row is None or row.voided != voided:
+        return None
+    return row
+
+
+# Formats (xAPI Communication 2.1.3, "format") --------------------------------------------------
+
+_IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
+
+
+def _agent_ids(agent: dict) -> dict:
+    out = {"objectType": agent.get("objectType", "Agent")}
+    out.update({k: agent[k] for k in _IFIS if k in agent})
+    if agent.get("objectType") == "Group" and not any(k in agent for k in _IFIS):
+        out["member"] = [_agent_ids(m) for m in agent.get("member", [])]
+    return out
+
+
+def _ids_format(node: dict) -> dict:
+    node = copy.deepcopy(node)
+    node["actor"] = _agent_ids(node["actor"])
+    node["verb"] = {"id": node["verb"]["id"]}
+    obj = node["object"]
+    kind = obj.get("objectType", "Activity")
+    if kind == "Activity":
+        node["object"] = {"objectType": "Activity", "id": obj["id"]}
+    elif kind in ("Agent", "Group"):
+        node["object"] = _agent_ids(obj)
+    elif kind == "SubStatement":
+        node["object"] = _ids_format(obj)
+    if "authority" in node:
+        node["authority"] = _agent_ids(node["authority"])
+    context = node.get("context")
+    if context:
+        for name in ("instructor", "team"):
+            if name in context:
+                context[name] = _agent_ids(context[name])
+        for name, value in context.get("contextActivities", {}).items():
+            items = [value] if isinstance(value, dict) else value
+            context["contextActivities"][name] = [{"objectType": "Activity", "id": a["id"]} for a in items]
+    return node
+
+
+def _best_language(langmap: dict, accepted: list[str]) -> dict:
+    if not isinstance(langmap, dict) or len(langmap) <= 1:
+        return langmap
+    lowered = {k.lower(): k for k in langmap}
+    for lang in accepted:
+        lang = lang.lower()
+        if lang in lowered:
+            return {lowered[lang]: langmap[lowered[lang]]}
+        for key_lower, key in lowered.items():
+            if key_lower.split("-")[0] == lang.split("-")[0]:
+                return {key: langmap[key]}
+    for fallback in ("en-us", "en"):
+        if fallback in lowered:
+            return {lowered[fallback]: langmap[lowered[fallback]]}
+    first = next(iter(langmap))
+    return {first: langmap[first]}
+
+
+def _filter_definition(definition: dict, accepted: list[str]) -> dict:
+    definition = copy.deepcopy(definition)
+    for key in ("name", "description"):
+        if key in definition:
+            definition[key] = _best_language(definition[key], accepted)
+    for key in ("choices", "scale", "source", "target", "steps"):
+        for component in definition.get(key, []) or []:
+            if "description" in component:
+                component["description"] = _best_language(component["description"], accepted)
+    return definition
+
+
+def _canonical_format(node: dict, canonical: dict[str, dict], accepted: list[str]) -> dict:
+    node = copy.deepcopy(node)
+
+    def apply(activity: dict) -> None:
+        definition = canonical.get(activity["id"]) or activity.get("definition")
+        if definition:
+            activity["definition"] = _filter_definition(definition, accepted)
+
+    obj = node["object"]
+    if obj.get("objectType", "Activity") == "Activity":
+        apply(obj)
+    elif obj.get("objectType") == "SubStatement":
+        node["object"] = _canonical_format(obj, canonical, accepted)
+    for value in (node.get("context") or {}).get("contextActivities", {}).values():
+        for activity in [value] if isinstance(value, dict) else value:
+            apply(activity)
+    if "display" in node["verb"]:
+        node["verb"]["display"] = _best_language(node["verb"]["display"], accepted)
+    return node
+
+
+def render(rows: list[Statement], fmt: str, accepted_languages: list[str]) -> list[dict]:
+    if fmt == "ids":
+        return [_ids_format(row.data) for row in rows]
+    if fmt == "canonical":
+        iris = set()
+        for row in rows:
+            iris |= _activity_iris(row.data)
+        canonical = {a.iri: a.definition for a in db.scalars(select(Activity).where(Activity.iri.in_(iris)))
+                     if a.definition} if iris else {}
+        return [_canonical_format(row.data, canonical, accepted_languages) for row in rows]
+    return [row.data for row in rows]
+
+
+def _activity_iris(statement: dict) -> set[str]:
+    iris = set()
+    obj = statement["object"]
+    if obj.get("objectType", "Activity") == "Activity":
+        iris.add(obj["id"])
+    for value in (statement.get("context") or {}).get("contextActivities", {}).values():
+        iris |= {a["id"] for a in ([value] if isinstance(value, dict) else value)}
+    return iris

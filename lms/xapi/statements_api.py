@@ -1,0 +1,210 @@
+"""The Statement Resource: PUT, POST, GET and HEAD /statements (xAPI Communication 2.1)."""
+from __future__ import annotations
+
+import json
+
+from flask import Response, g, jsonify, request, url_for
+
+from lms.db import session as db
+from lms.db import utcnow
+from lms.xapi.clients import client_authority, granted
+from lms.xapi.http import XAPIError, bad_request, scope_required, xapi_bp
+from lms.xapi.models import Attachment
+from lms.xapi.multipart import build_multipart, check_declared, parse_statement_multipart
+from lms.xapi.query import Filters, decode_more, encode_more, find, get_by_id, render
+from lms.xapi.store import StoreError, iso, store_statements
+from lms.xapi.validation import (
+    StatementError,
+    agent_ifi,
+    is_iri,
+    is_uuid,
+    parse_timestamp,
+    validate_agent,
+    validate_signature,
+    validate_statements,
+)
+
+SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
+GET_PARAMS = {"statementId", "voidedStatementId", "agent", "verb", "activity", "registration", "related_activities",
+              "related_agents", "since", "until", "limit", "format", "attachments", "ascending", "more"}
+
+
+@xapi_bp.route("/statements", methods=["GET", "PUT", "POST"])
+@scope_required("statements/write", "statements/read/mine")
+def statements():
+    if request.method == "GET":
+        response = _get()
+    elif request.method == "PUT":
+        response = _put()
+    else:
+        response = _post()
+    response.headers["X-Experience-API-Consistent-Through"] = iso(utcnow())
+    return response
+
+
+def _need(scope: str) -> None:
+    if scope not in granted(g.lrs_client.scopes):
+        raise XAPIError(403, f"These credentials lack the {scope} scope.")
+
+
+def _read_body() -> tuple[object, dict]:
+    if request.mimetype == "multipart/mixed":
+        return parse_statement_multipart(request.content_type or "", request.get_data())
+    if request.mimetype != "application/json":
+        raise bad_request("Statements must be sent as application/json or multipart/mixed.")
+    try:
+        return json.loads(request.get_data() or b"null"), {}
+    except (ValueError, UnicodeDecodeError):
+        raise bad_request("The body is not valid JSON.") from None
+
+
+def _validated(payload: object, attachments: dict) -> list[dict]:
+    try:
+        statements = validate_statements(payload)
+        for index, statement in enumerate(statements):
+            for attachment in statement.get("attachments", []):
+                if attachment["usageType"] == SIGNATURE:
+                    part = attachments.get(attachment["sha2"].lower())
+                    if part is None:
+                        raise StatementError(f"[{index}].attachments", "a signature attachment must be sent in the request")
+                    validate_signature(statement, part[1])
+    except StatementError as exc:
+        raise bad_request(f"Invalid statement: {exc}") from None
+    check_declared(statements, attachments)
+    return statements
+
+
+def _save(statements: list[dict], attachments: dict) -> list[str]:
+    try:
+        ids = store_statements(statements, g.lrs_client, attachments)
+    except StoreError as exc:
+        db.rollback()
+        raise XAPIError(exc.status, exc.message) from None
+    db.commit()
+    return ids
+
+
+def _put() -> Response:
+    _need("statements/write")
+    statement_id = request.args.get("statementId")
+    if set(request.args) - {"statementId"}:
+        raise bad_request("PUT statements accepts only the statementId parameter.")
+    if not statement_id:
+        raise bad_request("PUT statements needs the statementId parameter.")
+    if not is_uuid(statement_id):
+        raise bad_request("statementId must be a UUID.")
+    payload, attachments = _read_body()
+    if isinstance(payload, list) or not isinstance(payload, dict):
+        raise bad_request("PUT statements takes one statement object.")
+    if "id" in payload and str(payload["id"]).lower() != statement_id.lower():
+        raise bad_request("The statement's id does not match the statementId parameter.")
+    payload = {**payload, "id": statement_id}
+    _save(_validated(payload, attachments), attachments)
+    return Response(status=204)
+
+
+def _post() -> Response:
+    _need("statements/write")
+    if request.args:
+        raise bad_request("POST statements takes no query parameters (use ?method=GET for the alternate syntax).")
+    payload, attachments = _read_body()
+    statements = _validated(payload, attachments)
+    return jsonify(_save(statements, attachments))
+
+
+def _flag(name: str) -> bool:
+    value = request.args.get(name, "false")
+    if value not in ("true", "false"):
+        raise bad_request(f"{name} must be true or false.")
+    return value == "true"
+
+
+def _get() -> Response:
+    _need("statements/read/mine")
+    unknown = set(request.args) - GET_PARAMS
+    if unknown:
+        raise bad_request(f"Unknown parameter(s): {', '.join(sorted(unknown))}.")
+    fmt = request.args.get("format", "exact")
+    if fmt not in ("ids", "exact", "canonical"):
+        raise bad_request("format must be ids, exact or canonical.")
+    with_attachments = _flag("attachments")
+    languages = [lang.split(";")[0].strip() for lang in request.headers.get("Accept-Language", "").split(",")
+                 if lang.strip()]
+    mine_only = "statements/read" not in granted(g.lrs_client.scopes)
+    if "statementId" in request.args or "voidedStatementId" in request.args:
+        return _get_one(fmt, with_attachments, languages, mine_only)
+    filters = _filters_from_args() if "more" not in request.args else _filters_from_more()
+    if mine_only:
+        filters.authority_key = agent_ifi(client_authority(g.lrs_client))
+    rows, following = find(filters)
+    result = {"statements": render(rows, fmt, languages),
+              "more": f"{url_for('lms_xapi.statements')}?more={encode_more(following)}" if following else ""}
+    return _respond(result, rows if with_attachments else [])
+
+
+def _get_one(fmt: str, with_attachments: bool, languages: list[str], mine_only: bool) -> Response:
+    if "statementId" in request.args and "voidedStatementId" in request.args:
+        raise bad_request("Use statementId or voidedStatementId, not both.")
+    extra = set(request.args) - {"statementId", "voidedStatementId", "format", "attachments"}
+    if extra:
+        raise bad_request(f"With a statement id only format and attachments are allowed, not {', '.join(sorted(extra))}.")
+    voided = "voidedStatementId" in request.args
+    statement_id = request.args["voidedStatementId" if voided else "statementId"]
+    row = get_by_id(statement_id, voided=voided) if is_uuid(statement_id) else None
+    if row is None or (mine_only and row.authority_key != agent_ifi(client_authority(g.lrs_client))):
+        raise XAPIError(404, "No statement with that id.")
+    response = _respond(render([row], fmt, languages)[0], [row] if with_attachments else [])
+    response.headers["Last-Modified"] = row.stored.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    return response
+
+
+def _respond(document: object, rows: list) -> Response:
+    if not rows:
+        return jsonify(document)
+    hashes = {a["sha2"].lower() for row in rows for a in row.data.get("attachments", []) if "fileUrl" not in a}
+    stored = {a.sha2: a for a in db.query(Attachment).filter(Attachment.sha2.in_(hashes))} if hashes else {}
+    parts = [(sha2, stored[sha2].content_type, stored[sha2].content) for sha2 in sorted(hashes) if sha2 in stored]
+    body, content_type = build_multipart(document, parts)
+    return Response(body, content_type=content_type)
+
+
+def _filters_from_more() -> Filters:
+    if len(request.args) != 1:
+        raise bad_request("A more link is used on its own.")
+    try:
+        return decode_more(request.args["more"])
+    except ValueError as exc:
+        raise bad_request(str(exc)) from None
+
+
+def _filters_from_args() -> Filters:
+    args = request.args
+    filters = Filters(related_activities=_flag("related_activities"), related_agents=_flag("related_agents"),
+                      ascending=_flag("ascending"))
+    if "agent" in args:
+        try:
+            agent = json.loads(args["agent"])
+            validate_agent(agent, path="agent", allow_group=True)
+        except ValueError as exc:
+            raise bad_request(f"agent: {exc}") from None
+        filters.agent_key = agent_ifi(agent)
+    for name in ("verb", "activity"):
+        if name in args:
+            if not is_iri(args[name]):
+                raise bad_request(f"{name} must be an IRI.")
+            setattr(filters, name, args[name])
+    if "registration" in args:
+        if not is_uuid(args["registration"]):
+            raise bad_request("registration must be a UUID.")
+        filters.registration = args["registration"]
+    for name in ("since", "until"):
+        if name in args:
+            try:
+                setattr(filters, name, parse_timestamp(args[name]))
+            except StatementError:
+                raise bad_request(f"{name} must be an ISO 8601 timestamp.") from None
+    if "limit" in args:
+        if not args["limit"].isdigit():
+            raise bad_request("limit must be a non-negative integer.")
+        filters.limit = int(args["limit"])
+    return filters
