@@ -13,7 +13,7 @@ _FORBIDDEN = re.compile(r"[\x00-\x20\x7f-\x9f<>\"{}|\\^`]|%(?![0-9A-Fa-f]{2})")
 _HIERARCHICAL = frozenset({"http", "https", "ftp", "ws", "wss"})
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # RFC 5322-ish dot-atom addr-spec, enough to reject "mailto:should.fail.com" (the conformance suite's case).
-_ADDR = re.compile(r"[^\s@<>()\[\]\\,;:\"]+@[^\s@<>()\[\]\\,;:\"]+")
+_ADDR = re.compile(r"[^\x00-\x20\x7f@<>()\[\]\\,;:\"]+@[^\x00-\x20\x7f@<>()\[\]\\,;:\"]+")
 _TOKEN = r"[A-Za-z0-9!#$%&'*+.^_`|~\-]+"
 _MEDIA_TYPE = re.compile(rf"{_TOKEN}/{_TOKEN}(?:[ \t]*;[ \t]*{_TOKEN}=(?:{_TOKEN}|\"(?:[^\"\\]|\\.)*\"))*[ \t]*")
 _HEX40 = re.compile(r"[0-9a-fA-F]{40}")

@@ -25,6 +25,7 @@ import json
 import logging
 import random
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 
 from lms.db import session as db
 from lms.db import utcnow
@@ -143,8 +145,22 @@ def backoff_delay(attempts: int, base: float = BACKOFF_BASE, cap: float = BACKOF
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
-def claim(batch_size: int, now: datetime | None = None) -> list[OutboxItem]:
-    """Take up to `batch_size` due items for this relay and commit; returns them in queue order."""
+@dataclass
+class Claimed:
+    """An outbox item taken by this relay: what is needed to send it and to settle it."""
+
+    id: int
+    statement_id: str
+    payload: dict
+    attempts: int
+
+
+def claim(batch_size: int, now: datetime | None = None) -> list[Claimed]:
+    """Take up to `batch_size` due items for this relay and commit; returns them in queue order.
+
+    One statement: UPDATE ... WHERE id IN (SELECT ... [FOR UPDATE SKIP LOCKED]) RETURNING. The lease
+    (next_attempt_at in the future) keeps other relays off the batch after the commit.
+    """
     now = now or utcnow()
     due = (select(OutboxItem.id)
            .where(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= now)
@@ -153,20 +169,32 @@ def claim(batch_size: int, now: datetime | None = None) -> list[OutboxItem]:
         due = due.with_for_update(skip_locked=True)
     claimed = (update(OutboxItem).where(OutboxItem.id.in_(due.scalar_subquery()))
                .values(next_attempt_at=now + LEASE)
-               .returning(OutboxItem.id)
+               .returning(OutboxItem.id, OutboxItem.statement_id, OutboxItem.payload, OutboxItem.attempts)
                .execution_options(synchronize_session=False))
-    ids = sorted(db.scalars(claimed).all())
-    db.commit()
-    if not ids:
-        return []
-    return list(db.scalars(select(OutboxItem).where(OutboxItem.id.in_(ids)).order_by(OutboxItem.id)
-                           .execution_options(populate_existing=True)))
+    rows = _committed(lambda: db.execute(claimed).all())
+    return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
+
+
+def _committed(work: Callable[[], object]):
+    """Run `work` and commit, retrying when SQLite reports the database locked by another writer
+    (WAL lets one writer at a time; a transaction that read first cannot wait for the lock)."""
+    for attempt in range(20):
+        try:
+            result = work()
+            db.commit()
+            return result
+        except OperationalError as exc:
+            db.rollback()
+            if "locked" not in str(exc) or attempt == 19:
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def drain(batch_size: int | None = None, post: Post | None = None, max_batches: int | None = None) -> DrainStats:
     """Forward due items batch by batch until none is due, a delivery fails, or credentials are refused.
 
-    Runs inside an app context; commits after each batch.
+    Runs inside an app context; commits after each batch and holds no transaction while posting.
     """
     batch_size = batch_size or int(current_app.config.get("LMS_XAPI_FORWARD_BATCH") or 100)
     post = post or configured_post()
@@ -183,7 +211,7 @@ def drain(batch_size: int | None = None, post: Post | None = None, max_batches: 
             batch.deliver(items)
         finally:
             batch.release_untouched(items)
-            db.commit()
+            _committed(batch.settle)
         stats.merge(batch.stats)
         if batch.stats.stopped:
             log.warning("xAPI relay stopped: %s", batch.stats.stopped)
@@ -192,14 +220,15 @@ def drain(batch_size: int | None = None, post: Post | None = None, max_batches: 
 
 
 class _Batch:
-    """Deliver one claimed batch, splitting it when the LRS rejects a statement."""
+    """Deliver one claimed batch, splitting it when the LRS rejects a statement; collect the outcome
+    of every item, then write them all at once (`settle`)."""
 
     def __init__(self, post: Post, base: float, cap: float):
         self.post, self.base, self.cap = post, base, cap
         self.stats = DrainStats()
-        self.settled: set[int] = set()
+        self.outcome: dict[int, dict] = {}  # item id -> column values
 
-    def deliver(self, items: list[OutboxItem]) -> None:
+    def deliver(self, items: list[Claimed]) -> None:
         if not items or self.stats.stopped:
             return
         answer = self._send(items)
@@ -209,9 +238,7 @@ class _Batch:
         if status in DELIVERED or (status == 409 and len(items) == 1):
             now = utcnow()
             for item in items:
-                item.status, item.sent_at = "sent", now
-                item.attempts += 1
-                self.settled.add(item.id)
+                self.outcome[item.id] = {"status": "sent", "sent_at": now, "attempts": item.attempts + 1}
             self.stats.sent += len(items)
         elif status in SPLIT and len(items) > 1:
             middle = len(items) // 2
@@ -219,21 +246,21 @@ class _Batch:
             self.deliver(items[middle:])
         elif status in SPLIT:
             item = items[0]
-            item.status, item.attempts = "parked", item.attempts + 1
-            item.last_error = _error(f"HTTP {status}", answer.body)
-            self.settled.add(item.id)
+            self.outcome[item.id] = {"status": "parked", "attempts": item.attempts + 1,
+                                     "last_error": _error(f"HTTP {status}", answer.body)}
             self.stats.parked += 1
             log.warning("xAPI relay parked statement %s: HTTP %s %s", item.statement_id, status, answer.body[:200])
         elif status in AUTH:
             # Wrong credentials say nothing about the statements: record why, keep the batch as it was.
             message = _error(f"HTTP {status} (check LMS_XAPI_FORWARD_USERNAME/PASSWORD)", answer.body)
+            now = utcnow()
             for item in items:
-                item.last_error = message
+                self.outcome[item.id] = {"next_attempt_at": now, "last_error": message}
             self.stats.stopped = message
         else:
             self._retry(items, _error(f"HTTP {status}", answer.body), answer.retry_after)
 
-    def _send(self, items: list[OutboxItem]) -> Answer | None:
+    def _send(self, items: list[Claimed]) -> Answer | None:
         self.stats.requests += 1
         try:
             return self.post([outgoing(item.payload) for item in items])
@@ -241,24 +268,31 @@ class _Batch:
             self._retry(items, _error("Network error", f"{type(exc).__name__}: {exc}"))
             return None
 
-    def _retry(self, items: list[OutboxItem], message: str, retry_after: float | None = None) -> None:
+    def _retry(self, items: list[Claimed], message: str, retry_after: float | None = None) -> None:
         now = utcnow()
         for item in items:
-            item.attempts += 1
-            delay = max(backoff_delay(item.attempts, self.base, self.cap), retry_after or 0)
-            item.next_attempt_at = now + timedelta(seconds=delay)
-            item.last_error = message
-            self.settled.add(item.id)
+            delay = max(backoff_delay(item.attempts + 1, self.base, self.cap), retry_after or 0)
+            self.outcome[item.id] = {"attempts": item.attempts + 1, "next_attempt_at": now + timedelta(seconds=delay),
+                                     "last_error": message}
         self.stats.retrying += len(items)
         self.stats.stopped = message  # the LRS is struggling: leave the rest of the queue for later
         self.stats.errors.append(message)
 
-    def release_untouched(self, items: list[OutboxItem]) -> None:
-        """Items this batch did not settle (auth refused, or an exception) become due again now."""
+    def release_untouched(self, items: list[Claimed]) -> None:
+        """Items this batch did not reach (stopped early, or an exception) become due again now."""
         now = utcnow()
         for item in items:
-            if item.id not in self.settled and item.status == "pending":
-                item.next_attempt_at = now
+            self.outcome.setdefault(item.id, {"next_attempt_at": now})
+
+    def settle(self) -> None:
+        """Write the outcomes (only to items still pending: an admin may have acted meanwhile);
+        items with the same outcome (all delivered ones, say) share one UPDATE."""
+        groups: dict[tuple, list[int]] = {}
+        for item_id, values in self.outcome.items():
+            groups.setdefault(tuple(sorted(values.items())), []).append(item_id)
+        for values, ids in groups.items():
+            db.execute(update(OutboxItem).where(OutboxItem.id.in_(ids), OutboxItem.status == "pending")
+                       .values(dict(values)).execution_options(synchronize_session=False))
 
 
 def _error(prefix: str, detail: str) -> str:

@@ -10,13 +10,13 @@ import json
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from lms.db import session as db
 from lms.db import utcnow
 from lms.xapi.clients import client_authority
 from lms.xapi.models import Activity, Attachment, LRSClient, Statement, StatementIndex
-from lms.xapi.validation import agent_ifi, parse_timestamp
+from lms.xapi.validation import agent_ifi
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 CONTEXT_LISTS = ("parent", "grouping", "category", "other")
@@ -34,84 +34,98 @@ def iso(moment: datetime) -> str:
 
 def store_statements(statements: list[dict], client: LRSClient | None,
                      attachments: dict[str, tuple[str, bytes]] | None = None) -> list[str]:
-    """Store valid statements (already checked by the validator); return their ids in order."""
+    """Store valid statements (already checked by the validator); return their ids in order.
+
+    Works per batch, not per statement: one existence query, one INSERT ... RETURNING, one
+    executemany for the index rows, so a batch of 100 costs a handful of round trips.
+    """
     attachments = attachments or {}
     ids = [s.get("id") for s in statements if s.get("id")]
-    if len(ids) != len(set(ids)):
+    if len(ids) != len(set(i.lower() for i in ids)):
         raise StoreError(400, "The batch contains two statements with the same id.")
     now = utcnow()
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # "stored" is served in milliseconds
     authority = client_authority(client)
     prepared = [_prepare(s, now, authority) for s in statements]
-    existing = {row.id: row for row in db.scalars(select(Statement).where(Statement.id.in_([p["id"] for p in prepared])))}
+    existing = {row.id: row.data for row in db.execute(
+        select(Statement.id, Statement.data).where(Statement.id.in_([p["id"] for p in prepared])))}
     _check_attachments(prepared, attachments)
     _check_voiding(prepared)
-    result = []
+    fresh = []
     for statement in prepared:
-        result.append(statement["id"])
         if statement["id"] in existing:
-            if comparable(existing[statement["id"]].data) != comparable(statement):
+            if comparable(existing[statement["id"]]) != comparable(statement):
                 raise StoreError(409, f"A different statement with id {statement['id']} already exists.")
-            continue  # identical resend: nothing changes
-        _insert(statement, authority)
+            continue  # an identical resend changes nothing
+        fresh.append(statement)
+    if fresh:
+        _insert_batch(fresh, agent_ifi(authority), now)
     for sha2, (content_type, content) in attachments.items():
         if db.get(Attachment, sha2) is None:
             db.add(Attachment(sha2=sha2, content_type=content_type, content=content))
     db.flush()
-    return result
+    return [p["id"] for p in prepared]
 
 
 def _prepare(statement: dict, now: datetime, authority: dict) -> dict:
     statement = copy.deepcopy(statement)
-    statement.setdefault("id", str(uuid.uuid4()))
-    statement["id"] = statement["id"].lower()
+    statement["id"] = statement.get("id", str(uuid.uuid4())).lower()
     statement["stored"] = iso(now)
     statement.setdefault("timestamp", statement["stored"])
     statement["authority"] = authority  # xAPI Data 2.4.9: the LRS SHOULD overwrite the authority
     statement.setdefault("version", "1.0.0")
     statement["actor"].setdefault("objectType", "Agent")
-    obj = statement["object"]
-    obj.setdefault("objectType", "Activity")
+    statement["object"].setdefault("objectType", "Activity")
     return statement
 
 
 def _check_attachments(statements: list[dict], attachments: dict) -> None:
     for statement in statements:
         for attachment in statement.get("attachments", []):
-            if "fileUrl" not in attachment and attachment["sha2"] not in attachments:
+            if "fileUrl" not in attachment and attachment["sha2"].lower() not in attachments:
                 raise StoreError(400, f"Attachment {attachment['sha2']} is declared without a fileUrl and its "
                                       "data is not in the request.")
 
 
+def _voided_target(statement: dict) -> str | None:
+    return statement["object"]["id"].lower() if statement["verb"]["id"] == VOIDED else None
+
+
 def _check_voiding(statements: list[dict]) -> None:
-    for statement in statements:
-        if statement["verb"]["id"] != VOIDED:
-            continue
-        target = statement["object"].get("id", "").lower()
-        row = db.scalar(select(Statement).where(Statement.id == target))
-        if row is not None and row.verb_id == VOIDED:
-            raise StoreError(400, "A voiding statement cannot void another voiding statement.")
+    targets = {t for t in map(_voided_target, statements) if t}
+    if not targets:
+        return
+    in_batch = {s["id"] for s in statements if s["verb"]["id"] == VOIDED}
+    stored = set(db.scalars(select(Statement.id).where(Statement.id.in_(targets), Statement.verb_id == VOIDED)))
+    if targets & (stored | in_batch):
+        raise StoreError(400, "A voiding statement cannot void another voiding statement.")
 
 
-def _insert(statement: dict, authority: dict) -> None:
-    verb = statement["verb"]["id"]
-    voids = statement["object"]["id"].lower() if verb == VOIDED else None
-    row = Statement(id=statement["id"], stored=parse_timestamp(statement["stored"]), verb_id=verb, voids=voids,
-                    authority_key=agent_ifi(authority), data=statement)
-    db.add(row)
-    db.flush()
-    keys = index_keys(statement)
-    obj = statement["object"]
-    if obj["objectType"] == "StatementRef":
+def _insert_batch(statements: list[dict], authority_key: str, stored: datetime) -> None:
+    rows = [{"id": s["id"], "stored": stored, "verb_id": s["verb"]["id"], "voided": False,
+             "voids": _voided_target(s), "authority_key": authority_key, "data": s} for s in statements]
+    result = db.execute(insert(Statement).returning(Statement.seq, Statement.id, sort_by_parameter_order=True), rows)
+    seq_of = {statement_id: seq for seq, statement_id in result}
+    refs = {s["object"]["id"].lower() for s in statements if s["object"]["objectType"] == "StatementRef"}
+    inherited: dict[str, set[tuple[str, bool]]] = {}
+    if refs:
         # Statements targeting a statement match the target's filters (Communication 2.1.3).
-        target = db.scalar(select(Statement.seq).where(Statement.id == obj["id"].lower()))
-        if target is not None:
-            for key, narrow in db.execute(select(StatementIndex.key, StatementIndex.narrow)
-                                          .where(StatementIndex.statement_seq == target)):
-                keys.add((key, narrow))
-    db.add_all(StatementIndex(statement_seq=row.seq, key=key, narrow=narrow) for key, narrow in keys)
+        for target_id, key, narrow in db.execute(
+                select(Statement.id, StatementIndex.key, StatementIndex.narrow)
+                .join(StatementIndex, StatementIndex.statement_seq == Statement.seq).where(Statement.id.in_(refs))):
+            inherited.setdefault(target_id, set()).add((key, narrow))
+    index_rows = []
+    for statement in statements:
+        keys = index_keys(statement)
+        if statement["object"]["objectType"] == "StatementRef":
+            keys |= inherited.get(statement["object"]["id"].lower(), set())
+        seq = seq_of[statement["id"]]
+        index_rows += [{"statement_seq": seq, "key": key, "narrow": narrow} for key, narrow in keys]
+    db.execute(insert(StatementIndex), index_rows)
+    voids = {r["voids"] for r in rows if r["voids"]}
     if voids:
-        db.execute(update(Statement).where(Statement.id == voids, Statement.verb_id != VOIDED).values(voided=True))
-    _remember_activities(statement)
+        db.execute(update(Statement).where(Statement.id.in_(voids), Statement.verb_id != VOIDED).values(voided=True))
+    _remember_activities(statements)
 
 
 def _agent_keys(agent: dict | None) -> set[str]:
@@ -165,8 +179,8 @@ def index_keys(statement: dict) -> set[tuple[str, bool]]:
     return keys
 
 
-def _remember_activities(statement: dict) -> None:
-    """Keep a canonical definition per activity: the latest definition received wins, merged."""
+def _remember_activities(statements: list[dict]) -> None:
+    """Keep a canonical definition per activity: definitions received are merged, latest wins."""
     found: dict[str, dict | None] = {}
 
     def visit(activity: dict) -> None:
@@ -175,29 +189,39 @@ def _remember_activities(statement: dict) -> None:
             if activity.get("definition"):
                 found[activity["id"]] = activity["definition"]
 
-    visit(statement["object"])
-    context = statement.get("context") or {}
-    for name in CONTEXT_LISTS:
-        value = context.get("contextActivities", {}).get(name)
-        for activity in [value] if isinstance(value, dict) else value or []:
-            visit(activity)
-    if statement["object"].get("objectType") == "SubStatement":
-        visit(statement["object"]["object"])
+    for statement in statements:
+        visit(statement["object"])
+        context = statement.get("context") or {}
+        for name in CONTEXT_LISTS:
+            value = context.get("contextActivities", {}).get(name)
+            for activity in [value] if isinstance(value, dict) else value or []:
+                visit(activity)
+        if statement["object"].get("objectType") == "SubStatement":
+            visit(statement["object"]["object"])
     if not found:
         return
     rows = {a.iri: a for a in db.scalars(select(Activity).where(Activity.iri.in_(found)))}
+    new = []
     for iri, definition in found.items():
         row = rows.get(iri)
         if row is None:
-            db.add(Activity(iri=iri, definition=definition))
+            new.append({"iri": iri, "definition": definition, "updated": utcnow()})
         elif definition:
-            merged = dict(row.definition or {})
-            for key, value in definition.items():
-                if isinstance(value, dict) and isinstance(merged.get(key), dict) and key in ("name", "description"):
-                    merged[key] = {**merged[key], **value}
-                else:
-                    merged[key] = value
-            row.definition, row.updated = merged, utcnow()
+            merged = _merge_definition(row.definition or {}, definition)
+            if merged != row.definition:
+                row.definition, row.updated = merged, utcnow()
+    if new:
+        db.execute(insert(Activity), new)
+
+
+def _merge_definition(current: dict, incoming: dict) -> dict:
+    merged = dict(current)
+    for key, value in incoming.items():
+        if key in ("name", "description") and isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
 
 
 def comparable(statement: dict) -> str:

@@ -48,8 +48,8 @@ _TS_EXTENDED = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?
 _TS_BASIC = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(?:(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?:\d{2})?)?")
 # Data 4.6: ISO 8601:2004 4.4.3.2 durations (PnYnMnDTnHnMnS or PnW); only the last component may be fractional.
 _NUM = r"\d+(?:[.,]\d+)?"
-_DURATION = re.compile(rf"P(?=\d|T\d)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?"
-                       rf"|P{_NUM}W")
+_DURATION = re.compile(rf"P(?=\d|T\d)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?"
+                       rf"(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?|P{_NUM}W")
 # Data 2.4.10 / Communication 3.3: "1.0" or "1.0.x" (Semantic Versioning 1.0.0, optional pre-release).
 _VERSION = re.compile(r"1\.0(?:\.\d+(?:-[0-9A-Za-z\-.]+)?)?")
 # Context "language" (Data 2.4.6): the conformance suite accepts any RFC 5646-shaped string here (its 50-letter
@@ -99,7 +99,8 @@ def _string(value: object, path: str) -> str:
 
 def _number(value: object, path: str) -> float:
     # Data 2.2: strings (even numeric ones) where numbers are required are rejected; booleans are not numbers.
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float) or (
+            isinstance(value, float) and not math.isfinite(value)):
         raise StatementError(path, "must be a number")
     return value
 
@@ -203,9 +204,9 @@ def _ifis(value: dict, path: str) -> list[str]:
 
 def _agent(value: object, path: str, *, object_type_required: bool = False) -> dict:
     """Data 2.4.2.1: an Agent has exactly one IFI; objectType, when present, is exactly "Agent"."""
-    agent = _obj(value, path, _AGENT_KEYS)
-    if "objectType" in agent and agent["objectType"] != "Agent":
+    if isinstance(value, dict) and value.get("objectType", "Agent") != "Agent":
         raise StatementError(_join(path, "objectType"), 'must be "Agent"')
+    agent = _obj(value, path, _AGENT_KEYS)
     if object_type_required and "objectType" not in agent:
         raise StatementError(_join(path, "objectType"), 'is required ("Agent") when an Agent is the object')
     if "name" in agent:
@@ -707,14 +708,15 @@ def validate_signature(statement: dict, jws: bytes) -> None:
     if signatures[0].get("contentType") != "application/octet-stream":
         raise _bad_signature('the signature attachment must have contentType "application/octet-stream"')
     protected, payload, signature = _jws_segments(jws)
+    header_bytes, payload_bytes = _b64url(protected, "header"), _b64url(payload, "payload")
     try:
-        header = json.loads(_b64url(protected, "header"))
+        header = json.loads(header_bytes)
     except ValueError:
         raise _bad_signature("the JWS header is not JSON") from None
     if not isinstance(header, dict) or not isinstance(header.get("alg"), str) or header["alg"] not in _JWS_ALGS:
         raise _bad_signature("the JWS algorithm must be RS256, RS384 or RS512")
     try:
-        signed = json.loads(_b64url(payload, "payload"))
+        signed = json.loads(payload_bytes)
     except ValueError:
         raise _bad_signature("the JWS payload is not a valid JSON serialization of the Statement") from None
     if not isinstance(signed, dict):

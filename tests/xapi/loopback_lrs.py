@@ -22,7 +22,7 @@ class LoopbackLRS:
         self.bad_status = 400
         self.conflicts: set[str] = set()
         self.delay = 0.0
-        self.requests: list[dict] = []  # {"headers":..., "statements": [...], "status": int}
+        self.requests: list[dict] = []  # {"headers": (lower-case names), "statements": [...], "status": int}
         self.stored: list[str] = []  # ids, in arrival order; repeats show double delivery
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -66,7 +66,7 @@ class LoopbackLRS:
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("Content-Length", 0))
                 statements = json.loads(self.rfile.read(length))
-                status, extra, body = lrs.answer(dict(self.headers), statements)
+                status, extra, body = lrs.answer({k.lower(): v for k, v in self.headers.items()}, statements)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))

@@ -128,12 +128,13 @@ def test_state_agent_is_matched_by_its_identifier_not_its_spelling(lrs):
 
 
 def test_state_documents_are_separate_per_activity_and_agent(lrs):
+    other = "http://www.example.com/activityId/other"
     lrs.put(state_url(), json={"who": "first"})
     lrs.put(state_url(agent=OTHER_AGENT), json={"who": "other agent"})
-    lrs.put(state_url(activity="http://www.example.com/activityId/other"), json={"who": "other activity"})
+    lrs.put(state_url(activity=other), json={"who": "other activity"})
     assert lrs.get(state_url()).get_json() == {"who": "first"}
     assert lrs.get(state_url(agent=OTHER_AGENT)).get_json() == {"who": "other agent"}
-    assert lrs.get(state_url(activity="http://www.example.com/activityId/other")).get_json() == {"who": "other activity"}
+    assert lrs.get(state_url(activity=other)).get_json() == {"who": "other activity"}
 
 
 # ---------------------------------------------------------------- State: registration

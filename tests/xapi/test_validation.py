@@ -66,6 +66,7 @@ VALID = {
     "null extension value": set_path(FULL, "context.extensions", {"http://example.com/null": None}),
     "score raw equal to min and max bounds": set_path(FULL, "result.score", {"raw": 0, "min": 0, "max": 1}),
     "score scaled -1": set_path(FULL, "result.score", {"scaled": -1}),
+    "score huge integers": set_path(FULL, "result.score", {"raw": 10**400, "max": 10**401}),
     "score float values": set_path(FULL, "result.score", {"min": 0.12123434, "raw": 12.125, "max": 45.45}),
     "empty result": stmt(result={}),
     "duration P4W": stmt(result={"duration": "P4W"}),

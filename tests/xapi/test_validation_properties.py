@@ -20,7 +20,8 @@ NON_STRING = st.one_of(st.integers(), st.floats(allow_nan=False), st.booleans(),
 NON_NUMBER = st.one_of(st.text(max_size=8), st.booleans(), st.lists(st.integers(), max_size=2),
                        st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
                        st.sampled_from([float("inf"), float("-inf"), float("nan")]))
-NON_BOOL = st.one_of(st.integers(), st.floats(allow_nan=False), st.text(max_size=8), st.lists(st.booleans(), max_size=2))
+NON_BOOL = st.one_of(st.integers(), st.floats(allow_nan=False), st.text(max_size=8),
+                     st.lists(st.booleans(), max_size=2))
 NON_OBJECT = st.one_of(st.integers(), st.floats(allow_nan=False), st.booleans(), st.text(max_size=8),
                        st.lists(_SMALL_JSON, max_size=2))
 NON_LIST = st.one_of(st.integers(), st.booleans(), st.text(max_size=8),
