@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export FLASK_APP := app
 
-.PHONY: setup system run test test-pg lint check-content clean
+.PHONY: setup system ralph run test test-pg lint check-content clean bench
 
 # System libraries installed from Debian when missing (root only; skipped elsewhere with a note).
 SYSTEM_PACKAGES := libharfbuzz-subset0
@@ -25,6 +25,18 @@ $(BIN)/.installed: pyproject.toml
 
 setup: system $(BIN)/.installed
 
+# Ralph (openfun's LRS), the external LRS the forwarding tests send statements to, in its own venv.
+# Its `lrs` extra misses `requests`, which ralph.api imports (OIDC auth); the filesystem backend needs no extra.
+RALPH_VENV := .venv-ralph
+RALPH_SPEC := ralph-malph[lrs]==5.1.0
+$(RALPH_VENV)/.installed:
+	test -x $(RALPH_VENV)/bin/python || $(PYTHON) -m venv $(RALPH_VENV)
+	$(RALPH_VENV)/bin/pip install -q --upgrade pip
+	$(RALPH_VENV)/bin/pip install -q '$(RALPH_SPEC)' 'requests>=2.31'
+	touch $@
+
+ralph: $(RALPH_VENV)/.installed
+
 instance/config.py:
 	mkdir -p instance
 	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
@@ -35,11 +47,14 @@ run: setup instance/config.py
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C stops)"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: setup
+test: setup ralph
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-pg: setup
+test-pg: setup ralph
 	LMS_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python -m bench.run_all
 
 check-content: setup instance/config.py
 	$(BIN)/flask lms check-content
@@ -48,4 +63,4 @@ lint: setup
 	$(BIN)/ruff check lms tests app.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	rm -rf $(VENV) $(RALPH_VENV) build dist *.egg-info .pytest_cache

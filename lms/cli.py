@@ -116,7 +116,7 @@ def _scopes():
 @lrs_client.command("create")
 @click.argument("name")
 @click.option("--key", default=None, help="Generated when omitted.")
-@click.option("--secret", default=None, help="Generated when omitted (at least 12 characters).")
+@click.option("--secret", default=None, help="Generated when omitted; a long random value.")
 @click.option("--scope", "scopes", multiple=True, type=click.Choice(_scopes()),
               help="Repeat for several; default: statements/write and statements/read/mine.")
 def lrs_client_create(name: str, key: str | None, secret: str | None, scopes: tuple[str, ...]) -> None:

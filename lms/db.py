@@ -5,10 +5,13 @@ instance per app, and a host site that already uses it must keep that slot.
 """
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -68,9 +71,74 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling turns a SAVEPOINT into a commit; take control of
         # BEGIN so savepoints and rollbacks work (SQLAlchemy's documented pysqlite recipe).
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        writers = _WriterLock(engine.url.database)
+        event.listen(engine, "begin", lambda conn: _sqlite_begin(conn, writers))
+        event.listen(engine, "commit", writers.release)
+        event.listen(engine, "rollback", writers.release)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+class _WriterLock:
+    """One SQLite writer at a time across processes, handed over the moment it is released.
+
+    SQLite's own busy handler polls with sleeps of up to 100 ms; a blocking flock on a file beside
+    the database wakes the next writer immediately, which matters with several gunicorn workers.
+    """
+
+    def __init__(self, database: str | None):
+        self.path = f"{database}.writer-lock" if database and database != ":memory:" else None
+        self.local = threading.local()
+
+    def acquire(self) -> None:
+        if self.path is None or getattr(self.local, "fd", None) is not None:
+            return
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        self.local.fd = fd
+
+    def release(self, _conn: Any = None) -> None:
+        fd = getattr(self.local, "fd", None)
+        if fd is not None:
+            self.local.fd = None
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+def _sqlite_begin(conn: Any, writers: _WriterLock) -> None:
+    # A transaction that will write takes the write lock up front (BEGIN IMMEDIATE): two deferred
+    # transactions that both read and then try to write deadlock, and SQLite fails one at once
+    # instead of waiting. Reads stay deferred so pages don't queue behind each other.
+    if _writing():
+        writers.acquire()
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except Exception:
+            writers.release()
+            raise
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def _writing() -> bool:
+    if not has_request_context():
+        return True  # CLI commands and background work: assume they write
+    return request.method not in ("GET", "HEAD", "OPTIONS") or g.get("lms_will_write", False)
+
+
+def will_write() -> None:
+    """Declare that this GET request writes (e.g. recording a lesson view); call before querying."""
+    g.lms_will_write = True
+    sess = g.get("_lms_session")
+    if sess is not None and sess.in_transaction():
+        sess.commit()  # end the read transaction so the next one begins as a write
+
+
+def end_read() -> None:
+    """End the current read-only transaction (after loading the user) without closing the session."""
+    sess = g.get("_lms_session")
+    if sess is not None and sess.in_transaction():
+        sess.commit()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

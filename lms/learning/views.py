@@ -7,6 +7,7 @@ from lms.accounts.forms import ActionForm
 from lms.accounts.models import User
 from lms.accounts.services import can_view_trainee
 from lms.db import session as db
+from lms.db import will_write
 from lms.learning import services
 from lms.learning.forms import check_form
 from lms.web.access import login_required, public
@@ -68,6 +69,7 @@ def learning_enroll(slug: str):
 @bp.route("/courses/<slug>/lessons/<lesson_slug>")
 @login_required
 def learning_lesson(slug: str, lesson_slug: str):
+    will_write()  # opening a lesson records progress and a statement
     course = _course_or_404(slug)
     lesson = _lesson_or_404(course, lesson_slug)
     enrollment = services.find_enrollment(g.lms_user, slug)

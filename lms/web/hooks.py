@@ -5,12 +5,14 @@ from flask import current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 
 from lms.accounts.auth import load_current_user
+from lms.db import end_read
 from lms.web.blueprint import bp
 
 
 @bp.before_request
 def _load_user() -> None:
     g.lms_user = load_current_user(session)
+    end_read()
 
 
 @bp.app_context_processor

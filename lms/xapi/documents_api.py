@@ -103,8 +103,8 @@ def _need_write(scope_name: str) -> None:
 
 
 def _header(name: str) -> str | None:
-    value = request.headers.get(name)
-    return value.strip() or None if value is not None else None
+    """A request header's value; absent and blank are the same."""
+    return (request.headers.get(name) or "").strip() or None
 
 
 # ---------------------------------------------------------------- the three document resources

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, widgets
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from lms.accounts.forms import options
 from lms.xapi.clients import DEFAULT_SCOPES, SCOPES
@@ -29,5 +29,9 @@ class LRSClientForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)],
                        description="Who uses these credentials, for example \"Reporting dashboard\".")
     scopes = MultiCheckboxField("Scopes", choices=options((s, f"{s} ({SCOPE_HINTS[s]})") for s in SCOPES),
-                                default=list(DEFAULT_SCOPES),
-                                validators=[DataRequired(message="Choose at least one scope.")])
+                                default=list(DEFAULT_SCOPES))
+
+    def validate_scopes(self, field: MultiCheckboxField) -> None:
+        # Not DataRequired: that would mark every checkbox `required`, and browsers would demand all of them.
+        if not field.data:
+            raise ValidationError("Choose at least one scope.")

@@ -3,6 +3,7 @@ syntax, size limits and JSON errors (xAPI Communication 1.3, 3.2, 4, 6)."""
 from __future__ import annotations
 
 import base64
+import io
 from functools import wraps
 from typing import Callable
 from urllib.parse import parse_qsl, urlencode
@@ -11,6 +12,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 
+from lms.db import end_read
 from lms.xapi.clients import authenticate_client, granted
 
 VERSION = "1.0.3"
@@ -66,6 +68,7 @@ def _prepare() -> None:
     if not version.startswith("1.0.") or not version[4:].isdigit():
         raise bad_request(f"X-Experience-API-Version {version!r} is not supported; use 1.0.x.")
     g.lrs_client = _authenticate()
+    end_read()
 
 
 def _authenticate():
@@ -115,8 +118,6 @@ def _apply_alternate_syntax() -> None:
     for name in ("Authorization", "X-Experience-API-Version", "If-Match", "If-None-Match"):
         if name in headers:
             environ["HTTP_" + name.upper().replace("-", "_")] = headers[name]
-    import io
-
     environ["wsgi.input"] = io.BytesIO(body)
     environ.pop("wsgi.input_terminated", None)
     # Rebuild the cached request data from the rewritten environ.

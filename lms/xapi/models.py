@@ -56,8 +56,8 @@ class StatementIndex(Base):
     )
 
     id: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
-    statement_seq: Mapped[int] = mapped_column(
-        SeqType, ForeignKey("lms_xapi_statement.seq", ondelete="CASCADE"), index=True)
+    # No index of its own: the unique constraint below leads with statement_seq.
+    statement_seq: Mapped[int] = mapped_column(SeqType, ForeignKey("lms_xapi_statement.seq", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(Text)
     narrow: Mapped[bool] = mapped_column(Boolean)
 

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
 
 from lms.db import session as db
 from lms.xapi.models import Activity, Statement, StatementIndex
@@ -51,24 +52,33 @@ def decode_more(token: str) -> Filters:
     return Filters(**data)
 
 
-def _matching(key: str, broad: bool):
-    query = select(StatementIndex.statement_seq).where(StatementIndex.key == key)
-    return query if broad else query.where(StatementIndex.narrow.is_(True))
-
-
 def find(filters: Filters) -> tuple[list[Statement], Filters | None]:
-    """One page of matching statements (newest first unless ascending) and the next page's filters."""
+    """One page of matching statements (newest first unless ascending) and the next page's filters.
+
+    The most selective filter drives the query through the index (a join); the others are
+    checked per candidate with EXISTS probes on (statement_seq, key), so no filter materializes
+    every statement with a common verb.
+    """
     page_size = current_app.config["LMS_XAPI_PAGE_SIZE"]
     limit = min(filters.limit or page_size, page_size)
-    query = select(Statement).where(Statement.voided.is_(False))
-    if filters.agent_key:
-        query = query.where(Statement.seq.in_(_matching("agent|" + filters.agent_key, filters.related_agents)))
-    if filters.verb:
-        query = query.where(Statement.seq.in_(_matching("verb|" + filters.verb, False)))
-    if filters.activity:
-        query = query.where(Statement.seq.in_(_matching("activity|" + filters.activity, filters.related_activities)))
-    if filters.registration:
-        query = query.where(Statement.seq.in_(_matching("registration|" + filters.registration.lower(), False)))
+    wanted = [(key, broad) for key, broad in (
+        ("agent|" + filters.agent_key if filters.agent_key else None, filters.related_agents),
+        ("activity|" + filters.activity if filters.activity else None, filters.related_activities),
+        ("registration|" + filters.registration.lower() if filters.registration else None, False),
+        ("verb|" + filters.verb if filters.verb else None, False),
+    ) if key]
+    query = select(Statement)
+    if wanted:
+        key, broad = wanted[0]
+        driver = aliased(StatementIndex)
+        query = query.join(driver, driver.statement_seq == Statement.seq).where(driver.key == key)
+        if not broad:
+            query = query.where(driver.narrow.is_(True))
+        for key, broad in wanted[1:]:
+            probe = aliased(StatementIndex)
+            condition = exists().where(probe.statement_seq == Statement.seq, probe.key == key)
+            query = query.where(condition if broad else condition.where(probe.narrow.is_(True)))
+    query = query.where(Statement.voided.is_(False))
     if filters.since:
         query = query.where(Statement.stored > filters.since)
     if filters.until:

@@ -104,7 +104,10 @@ def _check_voiding(statements: list[dict]) -> None:
 def _insert_batch(statements: list[dict], authority_key: str, stored: datetime) -> None:
     rows = [{"id": s["id"], "stored": stored, "verb_id": s["verb"]["id"], "voided": False,
              "voids": _voided_target(s), "authority_key": authority_key, "data": s} for s in statements]
-    result = db.execute(insert(Statement).returning(Statement.seq, Statement.id, sort_by_parameter_order=True), rows)
+    # Core inserts on the tables: the ORM's bulk path costs more than the SQL itself here.
+    table = Statement.__table__
+    result = db.connection().execute(
+        insert(table).returning(table.c.seq, table.c.id, sort_by_parameter_order=True), rows)
     seq_of = {statement_id: seq for seq, statement_id in result}
     refs = {s["object"]["id"].lower() for s in statements if s["object"]["objectType"] == "StatementRef"}
     inherited: dict[str, set[tuple[str, bool]]] = {}
@@ -119,9 +122,10 @@ def _insert_batch(statements: list[dict], authority_key: str, stored: datetime) 
         keys = index_keys(statement)
         if statement["object"]["objectType"] == "StatementRef":
             keys |= inherited.get(statement["object"]["id"].lower(), set())
+            keys = {(k, narrow) for k, narrow in keys if narrow or (k, True) not in keys}  # one row per key
         seq = seq_of[statement["id"]]
         index_rows += [{"statement_seq": seq, "key": key, "narrow": narrow} for key, narrow in keys]
-    db.execute(insert(StatementIndex), index_rows)
+    db.connection().execute(insert(StatementIndex.__table__), index_rows)
     voids = {r["voids"] for r in rows if r["voids"]}
     if voids:
         db.execute(update(Statement).where(Statement.id.in_(voids), Statement.verb_id != VOIDED).values(voided=True))
@@ -211,7 +215,7 @@ def _remember_activities(statements: list[dict]) -> None:
             if merged != row.definition:
                 row.definition, row.updated = merged, utcnow()
     if new:
-        db.execute(insert(Activity), new)
+        db.connection().execute(insert(Activity.__table__), new)
 
 
 def _merge_definition(current: dict, incoming: dict) -> dict:
