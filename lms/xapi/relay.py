@@ -83,7 +83,7 @@ class DrainStats:
         for name in ("batches", "requests", "sent", "parked", "retrying"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.stopped = other.stopped or self.stopped
-        self.errors += other.errors
+        self.errors = (self.errors + other.errors)[-20:]  # a relay that runs for months keeps the latest
 
     def __str__(self) -> str:
         text = (f"{self.sent} sent, {self.parked} parked, {self.retrying} to retry "
@@ -345,8 +345,8 @@ def run_relay(app: Flask, once: bool = False, interval: float = 5.0, batch_size:
               report: Callable[[DrainStats], None] | None = None) -> DrainStats:
     """Drain the outbox now (`once`) or forever, every `interval` seconds, until `stop` is set.
 
-    A round that delivered everything due goes straight on to the next; a round stopped by an
-    error waits for the interval. Exceptions are logged, never fatal to the loop.
+    Each round sends everything due, batch after batch, and stops early at the first failed
+    delivery; then the loop waits `interval`. Exceptions are logged, never fatal to the loop.
     """
     stop = stop or threading.Event()
     total = DrainStats()

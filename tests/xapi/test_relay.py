@@ -324,3 +324,31 @@ def test_recorder_queues_in_the_same_transaction(app, forwarding, make_user):
         services.enroll(db.get(User, trainee.id), course)
         db.commit()
         assert db.scalar(select(func.count()).select_from(OutboxItem)) == 1
+
+
+def test_in_process_relay_starts_with_the_first_request(app, lrs_server, database_url, tmp_path):
+    """LMS_XAPI_RELAY_INPROCESS: the embedded default runs the relay in a thread of the web server."""
+    from app import create_app
+    from lms.mail import MemoryMailSender
+
+    served = create_app({
+        "TESTING": True, "SECRET_KEY": "test-secret-key-that-is-long-enough", "LMS_DATABASE_URL": database_url,
+        "LMS_BASE_URL": "http://lms.test", "LMS_MAIL_SENDER": MemoryMailSender(), "SERVER_NAME": None,
+        "LMS_XAPI_FORWARD_URL": lrs_server.url, "LMS_XAPI_RELAY_INPROCESS": True, "LMS_XAPI_RELAY_INTERVAL": 0.05,
+    })
+    served.instance_path = str(tmp_path)
+    try:
+        ids = queue(app, 3)
+        time.sleep(0.2)
+        assert lrs_server.stored == []  # CLI commands and imports start nothing: only serving does
+        assert served.test_client().get("/courses").status_code == 200
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(lrs_server.stored) < 3:
+            time.sleep(0.05)
+        assert sorted(lrs_server.stored) == sorted(ids)
+    finally:
+        running = relay._started.pop(id(served), None)
+        if running:
+            running[1].set()
+            running[0].join(5)
+        served.extensions["lms"].db.engine.dispose()
