@@ -61,7 +61,7 @@ def item_statistics(items: list[str], marks: np.ndarray, max_marks: np.ndarray) 
         cov_max = float(((np.sort(x) - x.mean()) * (np.sort(rest) - rest.mean())).sum() / (n - 1))
         discrimination = 100 * cov / math.sqrt(var_x * var_rest) if var_x * var_rest > 0 else None
         efficiency = 100 * cov / cov_max if cov_max > 0 else None
-        sd = 100 * math.sqrt(var_x) / max_marks[j]
+        sd = float(100 * math.sqrt(var_x) / max_marks[j])
         result.append(ItemStats(item, n, facility, sd, discrimination, efficiency, _flags(facility, efficiency)))
     return result
 
