@@ -10,8 +10,10 @@ from lms.content import ContentErrors
 from lms.extension import LMSConfigError
 
 ENV_KEYS = ("SECRET_KEY", "DATABASE_URL", "LMS_BASE_URL", "LMS_SIGNUP", "LMS_URL_PREFIX", "LMS_MAIL_SENDER",
-            "LMS_RATELIMIT_STORAGE_URI", "LMS_CURRICULA_DIR", "LMS_SITE_NAME", "LMS_SMTP_HOST", "LMS_SMTP_PORT",
-            "LMS_SMTP_USER", "LMS_SMTP_PASSWORD", "LMS_MAIL_FROM")
+            "LMS_RATELIMIT_STORAGE_URI", "LMS_CURRICULA_DIR", "LMS_ASSESSMENTS_DIR", "LMS_SITE_NAME", "LMS_SMTP_HOST",
+            "LMS_SMTP_PORT", "LMS_SMTP_USER", "LMS_SMTP_PASSWORD", "LMS_MAIL_FROM", "LMS_XAPI_PREFIX",
+            "LMS_XAPI_FORWARD_URL", "LMS_XAPI_FORWARD_USERNAME", "LMS_XAPI_FORWARD_PASSWORD")
+BOOL_ENV_KEYS = ("LMS_XAPI_RELAY_INPROCESS", "LMS_XAPI_ACTOR_NAMES")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -25,6 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_mapping({key: os.environ[key] for key in ENV_KEYS if os.environ.get(key)})
+    app.config.from_mapping({key: os.environ[key].strip().lower() in ("1", "true", "yes", "on")
+                             for key in BOOL_ENV_KEYS if os.environ.get(key)})
     if test_config:
         app.config.from_mapping(test_config)
     # Cookies are sent only over HTTPS when the site is served over HTTPS.

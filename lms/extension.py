@@ -93,6 +93,10 @@ class LMS:
             "LMS_XAPI_FORWARD_PASSWORD": "",
             "LMS_XAPI_FORWARD_BATCH": 100,
             "LMS_XAPI_RELAY_INPROCESS": False,
+            "LMS_XAPI_FORWARD_TIMEOUT": 30,
+            "LMS_XAPI_RELAY_INTERVAL": 5,
+            "LMS_XAPI_RELAY_BACKOFF": 10,
+            "LMS_XAPI_RELAY_BACKOFF_CAP": 3600,
         }
         for key, value in defaults.items():
             app.config.setdefault(key, value)
