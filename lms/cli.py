@@ -49,6 +49,18 @@ def check_content(path: Path | None) -> None:
         words = sum(lesson.word_count for lesson in course.lessons)
         click.echo(f"  {course.slug}: {len(course.lessons)} lessons, {words} words, "
                    f"{course.total_hours:g} h ({course.version})")
+    from lms.assessments.loader import load_assessments
+
+    try:
+        assessments = load_assessments(Path(current_app.config["LMS_ASSESSMENTS_DIR"]), catalog.framework,
+                                       catalog.courses)
+    except ContentErrors as exc:
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        click.echo(f"{len(exc.errors)} problem(s) found in the assessments.", err=True)
+        sys.exit(1)
+    click.echo(f"Assessments OK: {len(assessments.scenarios)} scenarios, {len(assessments.banks)} banks, "
+               f"{assessments.item_count} items.")
 
 
 @lms_cli.command("init")

@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import Flask
 
+from lms.assessments.definitions import AssessmentCatalog
+from lms.assessments.loader import load_assessments
 from lms.content import Catalog, load_catalog
 from lms.db import Database, close_session
 from lms.mail import MailSender, resolve_sender
@@ -26,6 +28,7 @@ class LMSState:
 
     db: Database
     catalog: Catalog
+    assessments: AssessmentCatalog
     mail: MailSender
     limiter: RateLimiter
     url_prefix: str
@@ -45,9 +48,11 @@ class LMS:
         prefix = url_prefix if url_prefix is not None else self.options.get(
             "url_prefix", app.config["LMS_URL_PREFIX"])
         catalog = load_catalog(Path(app.config["LMS_CURRICULA_DIR"]))
+        assessments = load_assessments(Path(app.config["LMS_ASSESSMENTS_DIR"]), catalog.framework, catalog.courses)
         app.extensions["lms"] = LMSState(
             db=Database(app.config["LMS_DATABASE_URL"]),
             catalog=catalog,
+            assessments=assessments,
             mail=resolve_sender(app.config["LMS_MAIL_SENDER"]),
             limiter=RateLimiter(app.config["LMS_RATELIMIT_STORAGE_URI"]),
             url_prefix=prefix.rstrip("/"),
@@ -73,6 +78,7 @@ class LMS:
             "LMS_SITE_NAME": "Peer Recovery Training",
             "LMS_SIGNUP": "open",  # "open" or "invite"
             "LMS_CURRICULA_DIR": str(data_dir("curricula")),
+            "LMS_ASSESSMENTS_DIR": str(data_dir("assessments")),
             "LMS_TEMPLATES_DIR": str(data_dir("templates")),
             "LMS_LAYOUT_TEMPLATE": "lms/layout.html",
             "LMS_MAIL_SENDER": "lms.mail:LogMailSender",

@@ -21,3 +21,14 @@ lesson_completed = _signals.signal("lesson-completed")
 
 course_completed = _signals.signal("course-completed")
 """A trainee completed every lesson of a course. Sender: the Enrollment. kwargs: `course`."""
+
+assessment_started = _signals.signal("assessment-started")
+"""A trainee started an attempt. Sender: the Attempt. kwargs: `assessment` (Scenario or FinalCheck)."""
+
+decision_recorded = _signals.signal("decision-recorded")
+"""A scenario decision or a final-check answer was recorded. Sender: the AttemptStep.
+kwargs: `attempt`, `assessment`, `node` (Decision) or `item` (bank Item), `option` (scenario Option or None)."""
+
+assessment_finished = _signals.signal("assessment-finished")
+"""An attempt ended and was scored. Sender: the Attempt. kwargs: `assessment`. Credentials and
+supervision listen to this to re-check eligibility and record evidence."""

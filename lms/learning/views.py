@@ -46,7 +46,21 @@ def learning_course(slug: str):
     progress = services.course_progress(g.lms_user, course) if g.lms_user else None
     missing = services.missing_prerequisites(g.lms_user, course) if g.lms_user else []
     return render_template("lms/learning/course.html", course=course, progress=progress, missing=missing,
-                           framework=services.catalog().framework, form=ActionForm())
+                           framework=services.catalog().framework, form=ActionForm(),
+                           assessments=_course_assessments(course))
+
+
+def _course_assessments(course) -> list[tuple]:
+    """The course's scenarios and final check, each with the attempt that counts for this user."""
+    from lms.assessments import services as assessing
+
+    catalog = assessing.catalog()
+    items = list(catalog.scenarios_for(course.slug))
+    final = catalog.final_check_for(course.slug)
+    if final:
+        items.append(final)
+    user = g.lms_user
+    return [(a, assessing.counted_attempt(user, a) if user else None) for a in items]
 
 
 @bp.route("/courses/<slug>/enroll", methods=["POST"])

@@ -9,6 +9,7 @@ from lms.web.blueprint import bp
 def register_web(app: Flask, url_prefix: str) -> None:
     # Importing the views modules attaches their routes to the blueprint (once per process).
     from lms.accounts import admin_views, views  # noqa: F401
+    from lms.assessments import views as assessment_views  # noqa: F401
     from lms.learning import views as learning_views  # noqa: F401
     from lms.web import errors, hooks  # noqa: F401
     from lms.xapi import admin_views as xapi_admin_views  # noqa: F401

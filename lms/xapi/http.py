@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import base64
 import io
+import re
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, current_app, g, jsonify, request
-from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 
-from lms.db import end_read
+from lms.db import end_read, utcnow
 from lms.xapi.clients import authenticate_client, granted
 
 VERSION = "1.0.3"
+# Communication 3.3: "1.0" or "1.0.x"; anything else is refused with 400.
+_ACCEPTED_VERSION = re.compile(r"^1\.0(\.\d+)?$")
 xapi_bp = Blueprint("lms_xapi", __name__)
 
 
@@ -65,7 +67,7 @@ def _prepare() -> None:
     version = request.headers.get("X-Experience-API-Version")
     if not version:
         raise bad_request("The X-Experience-API-Version header is required.")
-    if not version.startswith("1.0.") or not version[4:].isdigit():
+    if not _ACCEPTED_VERSION.match(version):
         raise bad_request(f"X-Experience-API-Version {version!r} is not supported; use 1.0.x.")
     g.lrs_client = _authenticate()
     end_read()
@@ -97,11 +99,16 @@ def _apply_alternate_syntax() -> None:
         raise bad_request(f"Unknown method {method!r} in the alternate request syntax.")
     if request.mimetype != "application/x-www-form-urlencoded":
         raise bad_request("The alternate request syntax needs Content-Type application/x-www-form-urlencoded.")
-    form = dict(parse_qsl(request.get_data(as_text=True), keep_blank_values=True))
+    try:
+        form = dict(parse_qsl(request.get_data(as_text=True), keep_blank_values=True, strict_parsing=True))
+    except (ValueError, UnicodeDecodeError):
+        form = None
+    if form is None:
+        raise bad_request("The alternate request syntax needs a url-encoded form body.")
     header_names = {"authorization": "Authorization", "x-experience-api-version": "X-Experience-API-Version",
                     "content-type": "Content-Type", "content-length": "Content-Length", "if-match": "If-Match",
                     "if-none-match": "If-None-Match"}
-    headers = Headers(request.headers)
+    headers: dict[str, str] = {}
     params = {}
     content = form.pop("content", "")
     for name, value in form.items():
@@ -113,11 +120,14 @@ def _apply_alternate_syntax() -> None:
     environ["REQUEST_METHOD"] = method
     environ["QUERY_STRING"] = urlencode(params)
     body = content.encode()
-    environ["CONTENT_TYPE"] = headers.get("Content-Type", "application/json")
+    environ["CONTENT_TYPE"] = headers.get("Content-Type", "application/json" if content else "")
     environ["CONTENT_LENGTH"] = str(len(body))
     for name in ("Authorization", "X-Experience-API-Version", "If-Match", "If-None-Match"):
-        if name in headers:
-            environ["HTTP_" + name.upper().replace("-", "_")] = headers[name]
+        key = "HTTP_" + name.upper().replace("-", "_")
+        # A header sent as a real header wins over a form field of the same name: the conformance suite
+        # sends a 1.0.x version header next to a form field "X-Experience-API-Version: 0.8" and expects 2xx.
+        if name in headers and not environ.get(key):
+            environ[key] = headers[name]
     environ["wsgi.input"] = io.BytesIO(body)
     environ.pop("wsgi.input_terminated", None)
     # Rebuild the cached request data from the rewritten environ.
@@ -125,6 +135,9 @@ def _apply_alternate_syntax() -> None:
         request.__dict__.pop(attr, None)
     request.method = method
     request.query_string = environ["QUERY_STRING"].encode("latin-1")
+    rule = request.url_rule
+    if rule is not None and rule.methods is not None and method not in rule.methods:
+        raise XAPIError(405, f"{method} is not allowed on this resource.")
 
 
 @xapi_bp.after_request
@@ -134,6 +147,10 @@ def _headers(response):
     response.headers.setdefault("Access-Control-Expose-Headers",
                                 "ETag, Last-Modified, X-Experience-API-Version, X-Experience-API-Consistent-Through")
     response.headers.setdefault("Cache-Control", "no-store")
+    if request.endpoint == "lms_xapi.statements":
+        # Communication 2.1.3: on every response of the Statement Resource, whatever its status.
+        response.headers.setdefault("X-Experience-API-Consistent-Through",
+                                    utcnow().isoformat(timespec="milliseconds").replace("+00:00", "Z"))
     return response
 
 

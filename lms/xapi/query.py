@@ -27,6 +27,9 @@ class Filters:
     limit: int = 0
     ascending: bool = False
     authority_key: str | None = None  # statements/read/mine
+    # How the pages are rendered: kept in "more" links so later pages look like the first.
+    format: str = "exact"
+    attachments: bool = False
     # Paging state carried in "more" links.
     after_seq: int | None = None
     max_seq: int | None = None

@@ -129,12 +129,90 @@ def on_course_completed(enrollment, course, **_) -> None:
            when=enrollment.completed_at)
 
 
+# Assessments ---------------------------------------------------------------------------------
+
+def assessment_activity(assessment) -> dict:
+    from lms.assessments.definitions import Scenario
+
+    kind = "scenario" if isinstance(assessment, Scenario) else "final-check"
+    return activity(f"{base()}/xapi/activities/assessment/{assessment.slug}", ActivityType.ASSESSMENT,
+                    assessment.title, extensions={f"{base()}/xapi/vocab/extensions/assessment-kind": kind})
+
+
+def _attempt_context(attempt, assessment, course_slug: str) -> dict:
+    course = current_app.extensions["lms"].catalog.course(course_slug)
+    grouping = [course_activity(course)] if course else None
+    return context(attempt.registration, assessment.version, parent=[assessment_activity(assessment)],
+                   grouping=grouping)
+
+
+def on_assessment_started(attempt, assessment, **_) -> None:
+    ctx = _attempt_context(attempt, assessment, attempt.course_slug)
+    ctx["contextActivities"].pop("parent", None)
+    record({"actor": actor(attempt.user), "verb": verb(Verb.INITIALIZED), "object": assessment_activity(assessment),
+            "context": ctx}, when=attempt.started_at)
+
+
+def _choice_interaction(node) -> dict:
+    from lms.assessments.services import best_points
+
+    best = [o.id for o in node.options if not o.critical and o.points == best_points(node)]
+    return {"description": {LANGUAGE: node.prompt}, "interactionType": "choice",
+            "correctResponsesPattern": best,  # each entry is one acceptable response
+            "choices": [{"id": o.id, "description": {LANGUAGE: o.text}} for o in node.options]}
+
+
+def on_decision_recorded(step, attempt, assessment, node=None, item=None, option=None, **_) -> None:
+    from lms.assessments.questions import QUESTION_TYPES
+
+    base_iri = assessment_activity(assessment)["id"]
+    if node is not None:
+        definition = _choice_interaction(node)
+        iri, name = f"{base_iri}/decision/{node.id}", node.prompt
+    else:
+        definition = {"description": {LANGUAGE: item.prompt}, **QUESTION_TYPES[item.type].xapi_interaction(item)}
+        iri, name = f"{base_iri}/item/{item.id}", f"{assessment.title}: question {step.position}"
+    result = {"response": step.response, "success": bool(step.correct), "score": {"raw": step.points}}
+    if node is not None:
+        result["extensions"] = {f"{base()}/xapi/vocab/extensions/critical": step.critical}
+    record({"actor": actor(attempt.user), "verb": verb(Verb.ANSWERED),
+            "object": activity(iri, ActivityType.INTERACTION, name[:200], **definition),
+            "result": result, "context": _attempt_context(attempt, assessment, attempt.course_slug)},
+           when=step.answered_at)
+
+
+def _duration(attempt) -> str:
+    seconds = max(0.0, (attempt.finished_at - attempt.started_at).total_seconds())
+    return f"PT{seconds:.2f}S"
+
+
+def on_assessment_finished(attempt, assessment, **_) -> None:
+    ctx = _attempt_context(attempt, assessment, attempt.course_slug)
+    ctx["contextActivities"].pop("parent", None)
+    obj = assessment_activity(assessment)
+    record({"actor": actor(attempt.user), "verb": verb(Verb.COMPLETED), "object": obj,
+            "result": {"completion": True, "duration": _duration(attempt)}, "context": ctx},
+           when=attempt.finished_at)
+    score = {"scaled": round(attempt.scaled, 4), "raw": round(attempt.points, 4), "min": 0}
+    maximum = getattr(assessment, "max_total", None) or len(attempt.items) or None
+    if maximum:
+        score["max"] = float(maximum)
+    record({"actor": actor(attempt.user), "verb": verb(Verb.PASSED if attempt.passed else Verb.FAILED), "object": obj,
+            "result": {"score": score, "success": bool(attempt.passed), "completion": True,
+                       "duration": _duration(attempt),
+                       "extensions": {f"{base()}/xapi/vocab/extensions/critical-error": attempt.critical}},
+            "context": ctx}, when=attempt.finished_at)
+
+
 _RECEIVERS = (
     (signals.learner_enrolled, on_enrolled),
     (signals.lesson_opened, on_lesson_opened),
     (signals.check_answered, on_check_answered),
     (signals.lesson_completed, on_lesson_completed),
     (signals.course_completed, on_course_completed),
+    (signals.assessment_started, on_assessment_started),
+    (signals.decision_recorded, on_decision_recorded),
+    (signals.assessment_finished, on_assessment_finished),
 )
 
 

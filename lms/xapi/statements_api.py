@@ -6,13 +6,12 @@ import json
 from flask import Response, g, jsonify, request, url_for
 
 from lms.db import session as db
-from lms.db import utcnow
 from lms.xapi.clients import client_authority, granted
 from lms.xapi.http import XAPIError, bad_request, scope_required, xapi_bp
 from lms.xapi.models import Attachment
 from lms.xapi.multipart import build_multipart, check_declared, parse_statement_multipart
 from lms.xapi.query import Filters, decode_more, encode_more, find, get_by_id, render
-from lms.xapi.store import StoreError, iso, store_statements
+from lms.xapi.store import StoreError, store_statements
 from lms.xapi.validation import (
     StatementError,
     agent_ifi,
@@ -32,13 +31,12 @@ GET_PARAMS = {"statementId", "voidedStatementId", "agent", "verb", "activity", "
 @xapi_bp.route("/statements", methods=["GET", "PUT", "POST"])
 @scope_required("statements/write", "statements/read/mine")
 def statements():
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         response = _get()
     elif request.method == "PUT":
         response = _put()
     else:
         response = _post()
-    response.headers["X-Experience-API-Consistent-Through"] = iso(utcnow())
     return response
 
 
@@ -124,22 +122,26 @@ def _get() -> Response:
     unknown = set(request.args) - GET_PARAMS
     if unknown:
         raise bad_request(f"Unknown parameter(s): {', '.join(sorted(unknown))}.")
-    fmt = request.args.get("format", "exact")
-    if fmt not in ("ids", "exact", "canonical"):
-        raise bad_request("format must be ids, exact or canonical.")
-    with_attachments = _flag("attachments")
     languages = [lang.split(";")[0].strip() for lang in request.headers.get("Accept-Language", "").split(",")
                  if lang.strip()]
     mine_only = "statements/read" not in granted(g.lrs_client.scopes)
-    if "statementId" in request.args or "voidedStatementId" in request.args:
-        return _get_one(fmt, with_attachments, languages, mine_only)
-    filters = _filters_from_args() if "more" not in request.args else _filters_from_more()
-    if mine_only:
-        filters.authority_key = agent_ifi(client_authority(g.lrs_client))
+    if "more" in request.args:
+        filters = _filters_from_more()  # format and attachments travel in the more token
+    else:
+        fmt = request.args.get("format", "exact")
+        if fmt not in ("ids", "exact", "canonical"):
+            raise bad_request("format must be ids, exact or canonical.")
+        with_attachments = _flag("attachments")
+        if "statementId" in request.args or "voidedStatementId" in request.args:
+            return _get_one(fmt, with_attachments, languages, mine_only)
+        filters = _filters_from_args()
+        filters.format, filters.attachments = fmt, with_attachments
+        if mine_only:
+            filters.authority_key = agent_ifi(client_authority(g.lrs_client))
     rows, following = find(filters)
-    result = {"statements": render(rows, fmt, languages),
+    result = {"statements": render(rows, filters.format, languages),
               "more": f"{url_for('lms_xapi.statements')}?more={encode_more(following)}" if following else ""}
-    return _respond(result, rows if with_attachments else [])
+    return _respond(result, rows, filters.attachments)
 
 
 def _get_one(fmt: str, with_attachments: bool, languages: list[str], mine_only: bool) -> Response:
@@ -147,19 +149,22 @@ def _get_one(fmt: str, with_attachments: bool, languages: list[str], mine_only: 
         raise bad_request("Use statementId or voidedStatementId, not both.")
     extra = set(request.args) - {"statementId", "voidedStatementId", "format", "attachments"}
     if extra:
-        raise bad_request(f"With a statement id only format and attachments are allowed, not {', '.join(sorted(extra))}.")
+        raise bad_request("With a statement id only format and attachments are allowed, "
+                          f"not {', '.join(sorted(extra))}.")
     voided = "voidedStatementId" in request.args
     statement_id = request.args["voidedStatementId" if voided else "statementId"]
     row = get_by_id(statement_id, voided=voided) if is_uuid(statement_id) else None
     if row is None or (mine_only and row.authority_key != agent_ifi(client_authority(g.lrs_client))):
         raise XAPIError(404, "No statement with that id.")
-    response = _respond(render([row], fmt, languages)[0], [row] if with_attachments else [])
+    response = _respond(render([row], fmt, languages)[0], [row], with_attachments)
     response.headers["Last-Modified"] = row.stored.strftime("%a, %d %b %Y %H:%M:%S GMT")
     return response
 
 
-def _respond(document: object, rows: list) -> Response:
-    if not rows:
+def _respond(document: object, rows: list, with_attachments: bool) -> Response:
+    """application/json, or with attachments=true always multipart/mixed (Communication 2.1.3), even when
+    no returned statement has attachment data."""
+    if not with_attachments:
         return jsonify(document)
     hashes = {a["sha2"].lower() for row in rows for a in row.data.get("attachments", []) if "fileUrl" not in a}
     stored = {a.sha2: a for a in db.query(Attachment).filter(Attachment.sha2.in_(hashes))} if hashes else {}

@@ -76,7 +76,19 @@ def _prepare(statement: dict, now: datetime, authority: dict) -> dict:
     statement.setdefault("version", "1.0.0")
     statement["actor"].setdefault("objectType", "Agent")
     statement["object"].setdefault("objectType", "Activity")
+    _context_activities_as_lists(statement.get("context"))
+    if statement["object"]["objectType"] == "SubStatement":
+        _context_activities_as_lists(statement["object"].get("context"))
     return statement
+
+
+def _context_activities_as_lists(context: dict | None) -> None:
+    """Data 2.4.6.2: a single contextActivities Activity is stored (and returned) as an array of one."""
+    activities = (context or {}).get("contextActivities")
+    if isinstance(activities, dict):
+        for name, value in activities.items():
+            if isinstance(value, dict):
+                activities[name] = [value]
 
 
 def _check_attachments(statements: list[dict], attachments: dict) -> None:
@@ -102,7 +114,11 @@ def _check_voiding(statements: list[dict]) -> None:
 
 
 def _insert_batch(statements: list[dict], authority_key: str, stored: datetime) -> None:
-    rows = [{"id": s["id"], "stored": stored, "verb_id": s["verb"]["id"], "voided": False,
+    # Data 2.3.2: a statement whose voiding statement arrived first is voided on arrival (the index on
+    # "voids" answers this in one probe per batch).
+    voided_early = set(db.scalars(select(Statement.voids).where(Statement.voids.in_([s["id"] for s in statements]))))
+    rows = [{"id": s["id"], "stored": stored, "verb_id": s["verb"]["id"],
+             "voided": s["id"] in voided_early and s["verb"]["id"] != VOIDED,
              "voids": _voided_target(s), "authority_key": authority_key, "data": s} for s in statements]
     # Core inserts on the tables: the ORM's bulk path costs more than the SQL itself here.
     table = Statement.__table__

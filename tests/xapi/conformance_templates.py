@@ -93,8 +93,13 @@ def voiding(target: str) -> dict:
 
 def encode(params: dict) -> str:
     """helper.getUrlEncoding: objects are JSON-encoded and percent-encoded, the rest sent as they are."""
-    return "&".join(f"{k}={quote(json.dumps(v)) if isinstance(v, (dict, list)) else quote(str(v).lower() if isinstance(v, bool) else str(v), safe=':/')}"
-                    for k, v in params.items())
+
+    def value(v: object) -> str:
+        if isinstance(v, (dict, list)):
+            return quote(json.dumps(v))
+        return quote(str(v).lower() if isinstance(v, bool) else str(v), safe=":/")
+
+    return "&".join(f"{k}={value(v)}" for k, v in params.items())
 
 
 def new_id() -> str:
