@@ -138,22 +138,31 @@ def check_structure(scenario: Scenario) -> list[GraphProblem]:
 
 
 def _topological(scenario: Scenario) -> list[str]:
-    """Reachable node ids, every node after all of its successors (ends first)."""
-    if check_structure(scenario):
-        raise ValueError(f"scenario '{scenario.slug}' has graph problems; load it with load_assessments")
+    """Node ids reachable from start, every node after all of its successors (ends first).
+
+    Raises ValueError if start or a reachable `next` is missing, or a loop can be reached."""
+    if scenario.start not in scenario.nodes:
+        raise ValueError(f"scenario '{scenario.slug}': start node '{scenario.start}' does not exist")
     done: list[str] = []
-    seen: set[str] = set()
-    stack = [(scenario.start, False)]
+    state: dict[str, int] = {scenario.start: 1}  # 1 on the current path, 2 done
+    path = [scenario.start]
+    stack = [iter(successors(scenario.nodes[scenario.start]))]
     while stack:
-        node_id, expanded = stack.pop()
-        if expanded:
+        target = next(stack[-1], None)
+        if target is None:
+            node_id = path.pop()
+            state[node_id] = 2
             done.append(node_id)
-            continue
-        if node_id in seen:
-            continue
-        seen.add(node_id)
-        stack.append((node_id, True))
-        stack.extend((t, False) for t in successors(scenario.nodes[node_id]) if t not in seen)
+            stack.pop()
+        elif target not in scenario.nodes:
+            raise ValueError(f"scenario '{scenario.slug}': node '{path[-1]}' leads to missing node '{target}'")
+        elif state.get(target) == 1:
+            raise ValueError(f"scenario '{scenario.slug}' has a loop: {' -> '.join(path[path.index(target):])} -> "
+                             f"{target}")
+        elif target not in state:
+            state[target] = 1
+            path.append(target)
+            stack.append(iter(successors(scenario.nodes[target])))
     return done
 
 
@@ -306,8 +315,12 @@ def check_shipped(scenario: Scenario, min_depth: int = MIN_DECISION_DEPTH,
 
 
 def check_scenario(scenario: Scenario, *, shipped: bool = True) -> list[GraphProblem]:
-    """Every graph rule of docs/assessments.md; scoring rules only once the structure is sound."""
+    """Every graph rule of docs/assessments.md, in order: structure, scoring, then the shipped minimums
+    (each stage only once the one before it is sound)."""
     problems = check_structure(scenario)
     if problems:
         return problems
-    return check_scoring(scenario) + (check_shipped(scenario) if shipped else [])
+    problems = check_scoring(scenario)
+    if problems or not shipped:
+        return problems
+    return check_shipped(scenario)

@@ -30,7 +30,7 @@ from lms.assessments.definitions import (
     Scenario,
 )
 from lms.assessments.questions import QUESTION_TYPES, bank_model
-from lms.assessments.schema import BankFile, MediaSpec, ScenarioFile, SettingsSpec
+from lms.assessments.schema import NODE_TYPES, BankFile, MediaSpec, ScenarioFile, SettingsSpec
 from lms.content.errors import ErrorSink
 from lms.content.loader import _describe, check_competencies, digest, read_yaml
 from lms.content.markdown import render_markdown
@@ -80,10 +80,11 @@ def _explain(data: Any, error: dict[str, Any]) -> tuple[tuple, str]:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     node_type = element.get("type") if isinstance(element, dict) and names[:1] and "node" in names[0] else None
+    tags = ", ".join(f"'{t}'" for t in (NODE_TYPES if place[:1] == ["nodes"] else QUESTION_TYPES))
     if kind == "union_tag_not_found":
-        problem = f"missing required key 'type' (one of {ctx.get('expected_tags', '')})"
+        problem = f"missing required key 'type' (one of {tags})"
     elif kind == "union_tag_invalid":
-        problem = f"unknown type '{ctx.get('tag')}' (one of {ctx.get('expected_tags', '')})"
+        problem = f"unknown type '{ctx.get('tag')}' (one of {tags})"
         rest = ("type",)
     elif kind == "extra_forbidden" and node_type == "end" and rest in (("next",), ("options",)):
         problem = f"an end node has neither 'next' nor 'options' (found '{rest[0]}')"

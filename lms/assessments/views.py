@@ -2,17 +2,24 @@
 needed), the result page, and extra time for a trainee."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+import csv
+import io
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from lms.accounts.forms import ActionForm
 from lms.assessments import services
+from lms.accounts.models import User
 from lms.assessments.definitions import Decision, End, Narrative, Scenario
+from lms.assessments.forms import TimeExtensionForm
+from lms.assessments.reports import build_report, report_csv_rows
 from lms.assessments.models import Attempt
 from lms.db import session as db
 from lms.db import utcnow
 from lms.learning import services as learning
-from lms.web.access import login_required
+from lms.web.access import login_required, roles_required
 from lms.web.blueprint import bp
 
 
@@ -196,3 +203,52 @@ def assessments_result(attempt_id: int):
     return render_template("lms/assessments/result.html", attempt=attempt, assessment=assessment, path=path, end=end,
                            is_scenario=isinstance(assessment, Scenario), review=review,
                            competencies=content.framework.competencies)
+
+
+@bp.route("/assessments/<slug>/analysis")
+@roles_required("admin", "supervisor")
+def assessments_analysis(slug: str):
+    assessment = _assessment_or_404(slug)
+    report = build_report(assessment)
+    if request.args.get("format") == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for row in report_csv_rows(assessment, report):
+            writer.writerow([_csv_safe(cell) for cell in row])
+        return Response(buffer.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{slug}-item-analysis.csv"'})
+    return render_template("lms/assessments/analysis.html", assessment=assessment, report=report,
+                           is_scenario=isinstance(assessment, Scenario))
+
+
+def _csv_safe(cell):
+    # Spreadsheet formula injection: text starting with = + - @ is shown as text.
+    text = str(cell)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else cell
+
+
+@bp.route("/admin/time-extensions", methods=["GET", "POST"])
+@roles_required("admin")
+def assessments_time_extensions():
+    from lms.accounts.services import find_user_by_email
+    from lms.assessments.models import TimeExtension
+
+    form = TimeExtensionForm()
+    if form.validate_on_submit():
+        trainee = find_user_by_email(form.email.data)
+        if trainee is None:
+            form.email.errors.append("No account has this e-mail address.")
+        else:
+            try:
+                services.grant_extension(trainee, form.assessment.data.strip() or "*", form.minutes.data,
+                                         g.lms_user, form.reason.data)
+            except services.AssessmentError as exc:
+                form.assessment.errors.append(str(exc))
+            else:
+                db.commit()
+                flash(f"{trainee.name} now has {form.minutes.data} extra minutes.", "success")
+                return redirect(url_for("lms.assessments_time_extensions"))
+    rows = db.execute(select(TimeExtension, User).join(User, User.id == TimeExtension.user_id)
+                      .order_by(TimeExtension.created_at.desc())).all()
+    return render_template("lms/assessments/time_extensions.html", form=form, rows=rows,
+                           slugs=sorted([*services.catalog().scenarios, *services.catalog().final_checks]))

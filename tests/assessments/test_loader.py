@@ -364,8 +364,8 @@ def test_slugs_are_unique_across_files(root):
     second = scenario("crisis-intervention-final")  # the same slug as the bank's final check
     path = write(root / COURSE / "scenario-crisis-intervention-final.yaml", second)
     assert errors_of(root) == [
-        f"assessments/{COURSE}/bank.yaml:{line_number(root / COURSE / 'bank.yaml', 'slug:', after='final_check:')}: "
-        f"final check slug 'crisis-intervention-final' is already used in {path.relative_to(root.parent)}",
+        f"assessments/{COURSE}/scenario-crisis-intervention-final.yaml:{line_number(path, 'slug:')}: "
+        f"scenario slug 'crisis-intervention-final' is already used in {BANK}",
         f"{SCENARIO}:{line_number(path, 'slug:')}: scenario slug 'late-night-text' is already used in "
         "assessments/communication/scenario-late-night-text.yaml",
     ]

@@ -299,3 +299,46 @@ def test_best_points_ignores_critical_options(catalog):
     for scenario in catalog.scenarios.values():
         for node in scenario.decisions:
             assert best_points(node) == max(o.points for o in node.options if not o.critical)
+
+
+def test_item_analysis_page_and_csv_for_staff_only(client, app, login_as, auth, catalog):
+    login_as()
+    scenario = catalog.scenario(SCENARIO)
+    run(client, app, start(client), scenario, best)
+    run(client, app, start(client), scenario, unsafe)
+    slug = final_slug(catalog)
+    attempt_id = start(client, slug)
+    client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf_token(client, f"/attempts/{attempt_id}")})
+    assert client.get(f"/assessments/{SCENARIO}/analysis").status_code == 403
+    auth.logout()
+    login_as("supervisor")
+    page = client.get(f"/assessments/{SCENARIO}/analysis").get_data(as_text=True)
+    assert "2 finished attempt(s), 1 passed" in page and "Where trainees fail" in page
+    csv_text = client.get(f"/assessments/{SCENARIO}/analysis?format=csv").get_data(as_text=True)
+    assert csv_text.startswith("decision,prompt,option,critical,times chosen")
+    final_page = client.get(f"/assessments/{slug}/analysis").get_data(as_text=True)
+    assert "Cronbach" in final_page
+    final_csv = client.get(f"/assessments/{slug}/analysis?format=csv").get_data(as_text=True)
+    assert final_csv.splitlines()[0].startswith("item,prompt,attempts,facility")
+    import csv
+    import io
+
+    assert len(list(csv.reader(io.StringIO(final_csv)))) == 1 + len(catalog.bank_for("crisis-intervention").items)
+
+
+def test_admin_grants_extra_time_which_extends_the_deadline(client, app, login_as, auth, make_user, catalog):
+    trainee = make_user()
+    login_as("admin")
+    slug = final_slug(catalog)
+    response = post_form(client, "/admin/time-extensions", {"email": trainee.email, "assessment": slug,
+                                                            "minutes": "15", "reason": "accommodation"},
+                         token_from="/admin/time-extensions")
+    assert response.status_code == 302
+    bad = post_form(client, "/admin/time-extensions", {"email": trainee.email, "assessment": "nope", "minutes": "5"},
+                    token_from="/admin/time-extensions")
+    assert "There is no assessment &#39;nope&#39;" in bad.get_data(as_text=True)
+    auth.logout()
+    auth.login(trainee.email)
+    attempt = attempt_row(app, start(client, slug))
+    limit = catalog.final_check(slug).settings.time_limit_minutes
+    assert (attempt.deadline_at - attempt.started_at) == timedelta(minutes=limit + 15)
