@@ -37,6 +37,8 @@ class Statement(Base):
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
     # The id of the statement this one voids, when its verb is "voided".
     voids: Mapped[str | None] = mapped_column(String(36), index=True)
+    # The statement this one targets with a StatementRef object (so a late target can share its keys).
+    ref_target: Mapped[str | None] = mapped_column(String(36), index=True)
     authority_key: Mapped[str] = mapped_column(Text)
     data: Mapped[dict] = mapped_column(JSON)
 

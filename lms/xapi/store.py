@@ -119,7 +119,9 @@ def _insert_batch(statements: list[dict], authority_key: str, stored: datetime) 
     voided_early = set(db.scalars(select(Statement.voids).where(Statement.voids.in_([s["id"] for s in statements]))))
     rows = [{"id": s["id"], "stored": stored, "verb_id": s["verb"]["id"],
              "voided": s["id"] in voided_early and s["verb"]["id"] != VOIDED,
-             "voids": _voided_target(s), "authority_key": authority_key, "data": s} for s in statements]
+             "voids": _voided_target(s), "authority_key": authority_key, "data": s,
+             "ref_target": s["object"]["id"].lower() if s["object"]["objectType"] == "StatementRef" else None}
+            for s in statements]
     # Core inserts on the tables: the ORM's bulk path costs more than the SQL itself here.
     table = Statement.__table__
     result = db.connection().execute(
@@ -142,10 +144,29 @@ def _insert_batch(statements: list[dict], authority_key: str, stored: datetime) 
         seq = seq_of[statement["id"]]
         index_rows += [{"statement_seq": seq, "key": key, "narrow": narrow} for key, narrow in keys]
     db.connection().execute(insert(StatementIndex.__table__), index_rows)
+    _share_keys_with_earlier_referrers(seq_of, index_rows)
     voids = {r["voids"] for r in rows if r["voids"]}
     if voids:
         db.execute(update(Statement).where(Statement.id.in_(voids), Statement.verb_id != VOIDED).values(voided=True))
     _remember_activities(statements)
+
+
+def _share_keys_with_earlier_referrers(seq_of: dict[str, int], index_rows: list[dict]) -> None:
+    """Statements that targeted one of these before it arrived now match its filters too."""
+    referrers = db.execute(select(Statement.seq, Statement.ref_target).where(
+        Statement.ref_target.in_(list(seq_of)), Statement.seq.not_in(list(seq_of.values())))).all()
+    if not referrers:
+        return
+    keys_of: dict[int, set[tuple[str, bool]]] = {}
+    for row in index_rows:
+        keys_of.setdefault(row["statement_seq"], set()).add((row["key"], row["narrow"]))
+    have = {(seq, key) for seq, key in db.execute(select(StatementIndex.statement_seq, StatementIndex.key).where(
+        StatementIndex.statement_seq.in_([seq for seq, _ in referrers])))}
+    rows = [{"statement_seq": seq, "key": key, "narrow": narrow}
+            for seq, target in referrers for key, narrow in keys_of.get(seq_of[target], ())
+            if (seq, key) not in have]
+    if rows:
+        db.connection().execute(insert(StatementIndex.__table__), rows)
 
 
 def _agent_keys(agent: dict | None) -> set[str]:

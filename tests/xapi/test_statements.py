@@ -284,3 +284,14 @@ def test_attachment_part_with_wrong_hash_is_refused(lrs):
 def test_about_needs_no_auth(client):
     body = client.get("/xapi/about").get_json()
     assert "1.0.3" in body["version"]
+
+
+def test_statement_ref_stored_before_its_target_matches_once_the_target_arrives(lrs):
+    ben = {"mbox": "mailto:ben@example.org"}
+    target_id = str(uuid.uuid4())
+    confirm = post(lrs, make_statement(actor={"mbox": "mailto:andrew@example.org"},
+                                       verb={"id": "http://example.org/verbs/confirmed"},
+                                       object={"objectType": "StatementRef", "id": target_id}))[0]
+    post(lrs, make_statement(id=target_id, actor=ben))
+    found = {s["id"] for s in lrs.get(f"/statements?agent={agent_param(ben)}").get_json()["statements"]}
+    assert found == {target_id, confirm}

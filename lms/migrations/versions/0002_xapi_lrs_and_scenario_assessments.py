@@ -1,8 +1,8 @@
-"""xapi lrs: statements, index, documents, activities, clients, outbox
+"""xapi lrs and scenario assessments
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 18:23:29.745305
+Create Date: 2026-11-23 18:45:27.472022
 """
 from alembic import op
 import sqlalchemy as sa
@@ -82,12 +82,14 @@ def upgrade() -> None:
     sa.Column('verb_id', sa.Text(), nullable=False),
     sa.Column('voided', sa.Boolean(), nullable=False),
     sa.Column('voids', sa.String(length=36), nullable=True),
+    sa.Column('ref_target', sa.String(length=36), nullable=True),
     sa.Column('authority_key', sa.Text(), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('seq', name=op.f('pk_lms_xapi_statement')),
     sa.UniqueConstraint('id', name=op.f('uq_lms_xapi_statement_id'))
     )
     with op.batch_alter_table('lms_xapi_statement', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lms_xapi_statement_ref_target'), ['ref_target'], unique=False)
         batch_op.create_index('ix_lms_xapi_statement_stored', ['stored', 'seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_lms_xapi_statement_voids'), ['voids'], unique=False)
 
@@ -102,21 +104,83 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('lms_xapi_statement_index', schema=None) as batch_op:
         batch_op.create_index('ix_lms_xapi_statement_index_key', ['key', 'narrow', 'statement_seq'], unique=False)
-        batch_op.create_index(batch_op.f('ix_lms_xapi_statement_index_statement_seq'), ['statement_seq'], unique=False)
 
+    op.create_table('lms_attempt',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('assessment_slug', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('course_slug', sa.String(length=64), nullable=False),
+    sa.Column('content_version', sa.String(length=32), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('registration', sa.String(length=36), nullable=False),
+    sa.Column('seed', sa.Integer(), nullable=False),
+    sa.Column('items', sa.JSON(), nullable=False),
+    sa.Column('current_node', sa.String(length=64), nullable=True),
+    sa.Column('started_at', lms.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('deadline_at', lms.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', lms.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('points', sa.Float(), nullable=True),
+    sa.Column('scaled', sa.Float(), nullable=True),
+    sa.Column('passed', sa.Boolean(), nullable=True),
+    sa.Column('critical', sa.Boolean(), nullable=False),
+    sa.Column('competency_scores', sa.JSON(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['lms_user.id'], name=op.f('fk_lms_attempt_user_id_lms_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_attempt')),
+    sa.UniqueConstraint('registration', name=op.f('uq_lms_attempt_registration')),
+    sa.UniqueConstraint('user_id', 'assessment_slug', 'number', name=op.f('uq_lms_attempt_user_id'))
+    )
+    with op.batch_alter_table('lms_attempt', schema=None) as batch_op:
+        batch_op.create_index('ix_lms_attempt_assessment', ['assessment_slug', 'finished_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lms_attempt_user_id'), ['user_id'], unique=False)
+
+    op.create_table('lms_time_extension',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('assessment_slug', sa.String(length=64), nullable=False),
+    sa.Column('extra_minutes', sa.Integer(), nullable=False),
+    sa.Column('granted_by_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('created_at', lms.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['granted_by_id'], ['lms_user.id'], name=op.f('fk_lms_time_extension_granted_by_id_lms_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['lms_user.id'], name=op.f('fk_lms_time_extension_user_id_lms_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_time_extension')),
+    sa.UniqueConstraint('user_id', 'assessment_slug', name=op.f('uq_lms_time_extension_user_id'))
+    )
+    op.create_table('lms_attempt_step',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('attempt_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('node_id', sa.String(length=64), nullable=False),
+    sa.Column('response', sa.Text(), nullable=False),
+    sa.Column('correct', sa.Boolean(), nullable=True),
+    sa.Column('points', sa.Float(), nullable=False),
+    sa.Column('critical', sa.Boolean(), nullable=False),
+    sa.Column('answered_at', lms.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['attempt_id'], ['lms_attempt.id'], name=op.f('fk_lms_attempt_step_attempt_id_lms_attempt'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_attempt_step')),
+    sa.UniqueConstraint('attempt_id', 'node_id', name=op.f('uq_lms_attempt_step_attempt_id'))
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('lms_attempt_step')
+    op.drop_table('lms_time_extension')
+    with op.batch_alter_table('lms_attempt', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lms_attempt_user_id'))
+        batch_op.drop_index('ix_lms_attempt_assessment')
+
+    op.drop_table('lms_attempt')
     with op.batch_alter_table('lms_xapi_statement_index', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_lms_xapi_statement_index_statement_seq'))
         batch_op.drop_index('ix_lms_xapi_statement_index_key')
 
     op.drop_table('lms_xapi_statement_index')
     with op.batch_alter_table('lms_xapi_statement', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_xapi_statement_voids'))
         batch_op.drop_index('ix_lms_xapi_statement_stored')
+        batch_op.drop_index(batch_op.f('ix_lms_xapi_statement_ref_target'))
 
     op.drop_table('lms_xapi_statement')
     with op.batch_alter_table('lms_xapi_outbox', schema=None) as batch_op:
