@@ -183,6 +183,15 @@ def load_assessments(root: Path, framework: Framework, courses: Mapping[str, Cou
                              final_checks=MappingProxyType(finals))
 
 
+def _read(path: Path, sink: ErrorSink) -> Any:
+    """read_yaml, and an empty file is a problem rather than nothing to load."""
+    before = len(sink.errors)
+    data = read_yaml(path, sink)
+    if data is None and len(sink.errors) == before:
+        sink.add(path, 1, "the file is empty")
+    return data
+
+
 def _settings(spec: SettingsSpec) -> AssessmentSettings:
     return AssessmentSettings(**spec.model_dump())
 
@@ -194,7 +203,7 @@ def _media(spec: MediaSpec | None) -> Media | None:
 # scenarios -----------------------------------------------------------------------------------
 
 def load_scenario(path: Path, file_slug: str, ctx: _Context) -> Scenario | None:
-    data = read_yaml(path, ctx.sink)
+    data = _read(path, ctx.sink)
     spec = validate_named(ScenarioFile, data, path, ctx.sink) if data is not None else None
     if spec is None:
         return None
@@ -265,7 +274,7 @@ def load_scenario(path: Path, file_slug: str, ctx: _Context) -> Scenario | None:
 # banks ---------------------------------------------------------------------------------------
 
 def load_bank(path: Path, ctx: _Context) -> tuple[Bank, FinalCheck] | None:
-    data = read_yaml(path, ctx.sink)
+    data = _read(path, ctx.sink)
     spec: BankFile | None = validate_named(bank_model(), data, path, ctx.sink) if data is not None else None
     if spec is None:
         return None

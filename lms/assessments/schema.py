@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, create_model, field
 from lms.content.schema import Slug, Strict, Text
 
 REVIEW_REF = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*/[a-z0-9]+(-[a-z0-9]+)*")
+MEDIA_SRC = re.compile(r"https?://\S+|[A-Za-z0-9_][A-Za-z0-9_./-]*")
 Count = Annotated[int, Field(strict=True, ge=0)]
 Points = Annotated[float, Field(strict=True, ge=0)]
 Fraction = Annotated[float, Field(strict=True, ge=0, le=1)]
@@ -24,13 +25,19 @@ def _review_ref(value: str) -> str:
     return value
 
 
+def _media_src(value: str) -> str:
+    if not MEDIA_SRC.fullmatch(value) or ".." in value.split("/"):
+        raise ValueError(f"'{value}' is not an http(s) URL or a relative path")
+    return value
+
+
 def _number_as_text(value: Any) -> Any:
     """`accepted: [988]` means the text "988"; YAML reads it as a number."""
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 ReviewRef = Annotated[str, AfterValidator(_review_ref)]
-MediaSrc = Annotated[str, Field(pattern=r"^(https?://\S+|[A-Za-z0-9_][A-Za-z0-9_./-]*)$")]
+MediaSrc = Annotated[str, AfterValidator(_media_src)]
 AnswerText = Annotated[Text, BeforeValidator(_number_as_text)]
 
 
