@@ -1,5 +1,6 @@
 """Assessments: answering a scenario decision in-process (median, with a same-run page baseline)
 and item analysis over 10,000 attempts x 30 items."""
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,14 @@ def _app(url: str):
     from app import create_app
     from lms.db import Base
 
-    app = create_app({"SECRET_KEY": "bench-secret-key-0123456789abcdef", "LMS_DATABASE_URL": url,
-                      "WTF_CSRF_ENABLED": False, "LMS_RATELIMIT_LOGIN": "100000/minute"})
+    app = create_app(
+        {
+            "SECRET_KEY": "bench-secret-key-0123456789abcdef",
+            "LMS_DATABASE_URL": url,
+            "WTF_CSRF_ENABLED": False,
+            "LMS_RATELIMIT_LOGIN": "100000/minute",
+        }
+    )
     import lms.models  # noqa: F401
 
     Base.metadata.create_all(app.extensions["lms"].db.engine)
@@ -56,8 +63,11 @@ def decision_latency(kind: str, runs: int = 60) -> dict:
             client.get("/courses")
             baseline.append(time.perf_counter() - start)
         app.extensions["lms"].db.engine.dispose()
-    return {"median_ms": statistics.median(timings) * 1000, "p95_ms": sorted(timings)[int(runs * 0.95)] * 1000,
-            "baseline_ms": statistics.median(baseline) * 1000}
+    return {
+        "median_ms": statistics.median(timings) * 1000,
+        "p95_ms": sorted(timings)[int(runs * 0.95)] * 1000,
+        "baseline_ms": statistics.median(baseline) * 1000,
+    }
 
 
 def item_analysis_time() -> float:
@@ -80,10 +90,16 @@ def main() -> list[tuple]:
     rows = []
     for kind in ("sqlite", "postgresql"):
         r = decision_latency(kind)
-        rows.append((f"Answer a scenario decision, in-process ({kind})",
-                     f"median {r['median_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms",
-                     f"GET /courses median {r['baseline_ms']:.1f} ms; goal <= 20 ms"))
-    rows.append(("Item analysis, 10,000 attempts x 30 items", f"median {item_analysis_time():.1f} ms", "goal <= 1,000 ms"))
+        rows.append(
+            (
+                f"Answer a scenario decision, in-process ({kind})",
+                f"median {r['median_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms",
+                f"GET /courses median {r['baseline_ms']:.1f} ms; goal <= 20 ms",
+            )
+        )
+    rows.append(
+        ("Item analysis, 10,000 attempts x 30 items", f"median {item_analysis_time():.1f} ms", "goal <= 1,000 ms")
+    )
     return rows
 
 

@@ -3,6 +3,7 @@
 Ingest: POST 10,000 statements in batches of 100. Query: GET filtered by agent and verb with
 100,000 statements stored, median of 200 requests. Baseline in the same run: GET /xapi/about.
 """
+
 from __future__ import annotations
 
 import base64
@@ -25,19 +26,47 @@ LEARNERS = 2000
 def statement(i: int) -> dict:
     return {
         "id": str(uuid.uuid4()),
-        "actor": {"objectType": "Agent", "account": {"homePage": "http://bench.local", "name": f"learner-{i % LEARNERS}"}},
+        "actor": {
+            "objectType": "Agent",
+            "account": {"homePage": "http://bench.local", "name": f"learner-{i % LEARNERS}"},
+        },
         "verb": {"id": "http://adlnet.gov/expapi/verbs/" + VERBS[i % len(VERBS)], "display": {"en-US": "x"}},
-        "object": {"objectType": "Activity", "id": f"http://bench.local/xapi/activities/course/c{i % 5}/lesson/l{i % 30}",
-                   "definition": {"name": {"en-US": f"Lesson {i % 30}"}}},
-        "context": {"registration": str(uuid.uuid5(uuid.NAMESPACE_URL, f"r{i % LEARNERS}")),
-                    "contextActivities": {"parent": [{"id": f"http://bench.local/xapi/activities/course/c{i % 5}"}]}},
+        "object": {
+            "objectType": "Activity",
+            "id": f"http://bench.local/xapi/activities/course/c{i % 5}/lesson/l{i % 30}",
+            "definition": {"name": {"en-US": f"Lesson {i % 30}"}},
+        },
+        "context": {
+            "registration": str(uuid.uuid5(uuid.NAMESPACE_URL, f"r{i % LEARNERS}")),
+            "contextActivities": {"parent": [{"id": f"http://bench.local/xapi/activities/course/c{i % 5}"}]},
+        },
     }
 
 
 def credentials(env: dict) -> dict:
-    out = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "lms", "lrs-client", "create", "bench",
-                          "--key", "bench", "--secret", "bench-secret-0123456789", "--scope", "all"],
-                         cwd=REPO, env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "app",
+            "lms",
+            "lrs-client",
+            "create",
+            "bench",
+            "--key",
+            "bench",
+            "--secret",
+            "bench-secret-0123456789",
+            "--scope",
+            "all",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if out.returncode != 0:  # before the CLI exists, create the client in-process
         from app import create_app
         from lms.db import session as db
@@ -63,8 +92,9 @@ def analyze(url: str) -> None:
 
 
 def post(base: str, headers: dict, batch: list[dict]) -> None:
-    req = urllib.request.Request(base + "/xapi/statements", data=json.dumps(batch).encode(), headers=headers,
-                                 method="POST")
+    req = urllib.request.Request(
+        base + "/xapi/statements", data=json.dumps(batch).encode(), headers=headers, method="POST"
+    )
     with urllib.request.urlopen(req, timeout=60) as response:
         assert response.status == 200
 
@@ -98,20 +128,33 @@ def run(kind: str) -> dict:
             matched = len(json.loads(response.read())["statements"])
         query = [timed_get(query_url, headers) for _ in range(200)]
         about = [timed_get(base + "/xapi/about") for _ in range(200)]
-        return {"matched": matched, "ingest_per_s": ingest, "query_median_ms": statistics.median(query) * 1000,
-                "query_p95_ms": sorted(query)[int(len(query) * 0.95)] * 1000,
-                "baseline_median_ms": statistics.median(about) * 1000}
+        return {
+            "matched": matched,
+            "ingest_per_s": ingest,
+            "query_median_ms": statistics.median(query) * 1000,
+            "query_p95_ms": sorted(query)[int(len(query) * 0.95)] * 1000,
+            "baseline_median_ms": statistics.median(about) * 1000,
+        }
 
 
 def main() -> list[tuple]:
     rows = []
     for kind in ("sqlite", "postgresql"):
         result = run(kind)
-        rows.append((f"xAPI ingest, 10k statements in batches of 100 ({kind})", f"{result['ingest_per_s']:,.0f} statements/s",
-                     "goal >= 5,000/s"))
-        rows.append((f"xAPI GET agent+verb over 100k, {result['matched']} match ({kind})",
-                     f"median {result['query_median_ms']:.1f} ms, p95 {result['query_p95_ms']:.1f} ms",
-                     f"baseline GET /xapi/about median {result['baseline_median_ms']:.1f} ms; goal <= 10 ms"))
+        rows.append(
+            (
+                f"xAPI ingest, 10k statements in batches of 100 ({kind})",
+                f"{result['ingest_per_s']:,.0f} statements/s",
+                "goal >= 5,000/s",
+            )
+        )
+        rows.append(
+            (
+                f"xAPI GET agent+verb over 100k, {result['matched']} match ({kind})",
+                f"median {result['query_median_ms']:.1f} ms, p95 {result['query_p95_ms']:.1f} ms",
+                f"baseline GET /xapi/about median {result['baseline_median_ms']:.1f} ms; goal <= 10 ms",
+            )
+        )
     return rows
 
 

@@ -1,10 +1,28 @@
 """Every LMS model, imported in one place so the metadata (and Alembic) sees all tables."""
-from lms.assessments.models import Attempt, AttemptStep, TimeExtension
+
 from lms.accounts.models import Invitation, Organization, SupervisorAssignment, User
+from lms.assessments.models import Attempt, AttemptStep, TimeExtension
 from lms.db import Base
 from lms.learning.models import CheckAnswer, Enrollment, LessonProgress
 from lms.xapi.models import Activity, Attachment, Document, LRSClient, OutboxItem, Statement, StatementIndex
 
-__all__ = ["Activity", "Attachment", "Attempt", "AttemptStep", "TimeExtension", "Base", "CheckAnswer", "Document", "LRSClient", "OutboxItem", "Statement",
-           "StatementIndex", "Enrollment", "Invitation", "LessonProgress", "Organization",
-           "SupervisorAssignment", "User"]
+__all__ = [
+    "Activity",
+    "Attachment",
+    "Attempt",
+    "AttemptStep",
+    "TimeExtension",
+    "Base",
+    "CheckAnswer",
+    "Document",
+    "LRSClient",
+    "OutboxItem",
+    "Statement",
+    "StatementIndex",
+    "Enrollment",
+    "Invitation",
+    "LessonProgress",
+    "Organization",
+    "SupervisorAssignment",
+    "User",
+]

@@ -1,4 +1,5 @@
 """Item analysis reports for one assessment, built from finished attempts with two queries."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -35,12 +36,21 @@ class Report:
 
 
 def _finished(slug: str) -> tuple[list[Attempt], dict[int, list[AttemptStep]]]:
-    attempts = list(db.scalars(select(Attempt).where(Attempt.assessment_slug == slug,
-                                                     Attempt.finished_at.is_not(None)).order_by(Attempt.id)))
+    attempts = list(
+        db.scalars(
+            select(Attempt)
+            .where(Attempt.assessment_slug == slug, Attempt.finished_at.is_not(None))
+            .order_by(Attempt.id)
+        )
+    )
     steps: dict[int, list[AttemptStep]] = {a.id: [] for a in attempts}
     if attempts:
-        for step in db.scalars(select(AttemptStep).join(Attempt).where(
-                Attempt.assessment_slug == slug, Attempt.finished_at.is_not(None)).order_by(AttemptStep.position)):
+        for step in db.scalars(
+            select(AttemptStep)
+            .join(Attempt)
+            .where(Attempt.assessment_slug == slug, Attempt.finished_at.is_not(None))
+            .order_by(AttemptStep.position)
+        ):
             steps[step.attempt_id].append(step)
     return attempts, steps
 
@@ -70,7 +80,9 @@ def _final_report(check: FinalCheck, attempts, steps, report: Report) -> Report:
         if len(row) == check.draw:
             slots.append([step.points for step in row])
     report.items = item_statistics(ids, marks, np.ones(len(ids)))
-    report.test = assessment_statistics(np.array(slots, dtype=float)) if slots else assessment_statistics(np.zeros((0, 0)))
+    report.test = (
+        assessment_statistics(np.array(slots, dtype=float)) if slots else assessment_statistics(np.zeros((0, 0)))
+    )
     report.choices = choice_counts(responses)
     report.labels = {item.id: item.prompt for item in bank.items}
     return report
@@ -97,14 +109,44 @@ def report_csv_rows(assessment: Scenario | FinalCheck, report: Report) -> list[l
         rows = [["decision", "prompt", "option", "critical", "times chosen"]]
         for node in assessment.decisions:
             for option in node.options:
-                rows.append([node.id, node.prompt, option.id, option.critical, report.choices.get(node.id, {}).get(option.id, 0)])
+                rows.append(
+                    [
+                        node.id,
+                        node.prompt,
+                        option.id,
+                        option.critical,
+                        report.choices.get(node.id, {}).get(option.id, 0),
+                    ]
+                )
         return rows
-    rows = [["item", "prompt", "attempts", "facility", "sd_percent", "discrimination_index", "discriminative_efficiency",
-             "flags", "choices"]]
+    rows = [
+        [
+            "item",
+            "prompt",
+            "attempts",
+            "facility",
+            "sd_percent",
+            "discrimination_index",
+            "discriminative_efficiency",
+            "flags",
+            "choices",
+        ]
+    ]
     for stats in report.items:
         choices = "; ".join(f"{k}={v}" for k, v in sorted(report.choices.get(stats.item, {}).items()))
-        rows.append([stats.item, report.labels.get(stats.item, ""), stats.attempts, _fmt(stats.facility),
-                     _fmt(stats.sd), _fmt(stats.discrimination), _fmt(stats.efficiency), "; ".join(stats.flags), choices])
+        rows.append(
+            [
+                stats.item,
+                report.labels.get(stats.item, ""),
+                stats.attempts,
+                _fmt(stats.facility),
+                _fmt(stats.sd),
+                _fmt(stats.discrimination),
+                _fmt(stats.efficiency),
+                "; ".join(stats.flags),
+                choices,
+            ]
+        )
     return rows
 
 

@@ -10,12 +10,12 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from lms.accounts.forms import ActionForm
-from lms.assessments import services
 from lms.accounts.models import User
+from lms.assessments import services
 from lms.assessments.definitions import Decision, End, Narrative, Scenario
 from lms.assessments.forms import TimeExtensionForm
-from lms.assessments.reports import build_report, report_csv_rows
 from lms.assessments.models import Attempt
+from lms.assessments.reports import build_report, report_csv_rows
 from lms.db import session as db
 from lms.db import utcnow
 from lms.learning import services as learning

@@ -1,4 +1,5 @@
 """Finding statements: filters served by the index table, stable paging, and the three formats."""
+
 from __future__ import annotations
 
 import copy
@@ -64,12 +65,16 @@ def find(filters: Filters) -> tuple[list[Statement], Filters | None]:
     """
     page_size = current_app.config["LMS_XAPI_PAGE_SIZE"]
     limit = min(filters.limit or page_size, page_size)
-    wanted = [(key, broad) for key, broad in (
-        ("agent|" + filters.agent_key if filters.agent_key else None, filters.related_agents),
-        ("activity|" + filters.activity if filters.activity else None, filters.related_activities),
-        ("registration|" + filters.registration.lower() if filters.registration else None, False),
-        ("verb|" + filters.verb if filters.verb else None, False),
-    ) if key]
+    wanted = [
+        (key, broad)
+        for key, broad in (
+            ("agent|" + filters.agent_key if filters.agent_key else None, filters.related_agents),
+            ("activity|" + filters.activity if filters.activity else None, filters.related_activities),
+            ("registration|" + filters.registration.lower() if filters.registration else None, False),
+            ("verb|" + filters.verb if filters.verb else None, False),
+        )
+        if key
+    ]
     query = select(Statement)
     if wanted:
         key, broad = wanted[0]
@@ -93,7 +98,9 @@ def find(filters: Filters) -> tuple[list[Statement], Filters | None]:
         filters.max_seq = db.scalar(select(func.max(Statement.seq))) or 0
     query = query.where(Statement.seq <= filters.max_seq)
     if filters.after_seq is not None:
-        query = query.where(Statement.seq > filters.after_seq if filters.ascending else Statement.seq < filters.after_seq)
+        query = query.where(
+            Statement.seq > filters.after_seq if filters.ascending else Statement.seq < filters.after_seq
+        )
     query = query.order_by(Statement.seq.asc() if filters.ascending else Statement.seq.desc()).limit(limit + 1)
     rows = list(db.scalars(query))
     if len(rows) > limit:
@@ -207,8 +214,11 @@ def render(rows: list[Statement], fmt: str, accepted_languages: list[str]) -> li
         iris = set()
         for row in rows:
             iris |= _activity_iris(row.data)
-        canonical = {a.iri: a.definition for a in db.scalars(select(Activity).where(Activity.iri.in_(iris)))
-                     if a.definition} if iris else {}
+        canonical = (
+            {a.iri: a.definition for a in db.scalars(select(Activity).where(Activity.iri.in_(iris))) if a.definition}
+            if iris
+            else {}
+        )
         return [_canonical_format(row.data, canonical, accepted_languages) for row in rows]
     return [row.data for row in rows]
 

@@ -1,4 +1,5 @@
 """The Statement Resource: PUT, POST, GET and HEAD /statements (xAPI Communication 2.1)."""
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,23 @@ from lms.xapi.validation import (
 )
 
 SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
-GET_PARAMS = {"statementId", "voidedStatementId", "agent", "verb", "activity", "registration", "related_activities",
-              "related_agents", "since", "until", "limit", "format", "attachments", "ascending", "more"}
+GET_PARAMS = {
+    "statementId",
+    "voidedStatementId",
+    "agent",
+    "verb",
+    "activity",
+    "registration",
+    "related_activities",
+    "related_agents",
+    "since",
+    "until",
+    "limit",
+    "format",
+    "attachments",
+    "ascending",
+    "more",
+}
 
 
 @xapi_bp.route("/statements", methods=["GET", "PUT", "POST"])
@@ -64,7 +80,9 @@ def _validated(payload: object, attachments: dict) -> list[dict]:
                 if attachment["usageType"] == SIGNATURE:
                     part = attachments.get(attachment["sha2"].lower())
                     if part is None:
-                        raise StatementError(f"[{index}].attachments", "a signature attachment must be sent in the request")
+                        raise StatementError(
+                            f"[{index}].attachments", "a signature attachment must be sent in the request"
+                        )
                     validate_signature(statement, part[1])
     except StatementError as exc:
         raise bad_request(f"Invalid statement: {exc}") from None
@@ -122,8 +140,9 @@ def _get() -> Response:
     unknown = set(request.args) - GET_PARAMS
     if unknown:
         raise bad_request(f"Unknown parameter(s): {', '.join(sorted(unknown))}.")
-    languages = [lang.split(";")[0].strip() for lang in request.headers.get("Accept-Language", "").split(",")
-                 if lang.strip()]
+    languages = [
+        lang.split(";")[0].strip() for lang in request.headers.get("Accept-Language", "").split(",") if lang.strip()
+    ]
     mine_only = "statements/read" not in granted(g.lrs_client.scopes)
     if "more" in request.args:
         filters = _filters_from_more()  # format and attachments travel in the more token
@@ -139,8 +158,10 @@ def _get() -> Response:
         if mine_only:
             filters.authority_key = agent_ifi(client_authority(g.lrs_client))
     rows, following = find(filters)
-    result = {"statements": render(rows, filters.format, languages),
-              "more": f"{url_for('lms_xapi.statements')}?more={encode_more(following)}" if following else ""}
+    result = {
+        "statements": render(rows, filters.format, languages),
+        "more": f"{url_for('lms_xapi.statements')}?more={encode_more(following)}" if following else "",
+    }
     return _respond(result, rows, filters.attachments)
 
 
@@ -149,8 +170,9 @@ def _get_one(fmt: str, with_attachments: bool, languages: list[str], mine_only: 
         raise bad_request("Use statementId or voidedStatementId, not both.")
     extra = set(request.args) - {"statementId", "voidedStatementId", "format", "attachments"}
     if extra:
-        raise bad_request("With a statement id only format and attachments are allowed, "
-                          f"not {', '.join(sorted(extra))}.")
+        raise bad_request(
+            f"With a statement id only format and attachments are allowed, not {', '.join(sorted(extra))}."
+        )
     voided = "voidedStatementId" in request.args
     statement_id = request.args["voidedStatementId" if voided else "statementId"]
     row = get_by_id(statement_id, voided=voided) if is_uuid(statement_id) else None
@@ -184,8 +206,11 @@ def _filters_from_more() -> Filters:
 
 def _filters_from_args() -> Filters:
     args = request.args
-    filters = Filters(related_activities=_flag("related_activities"), related_agents=_flag("related_agents"),
-                      ascending=_flag("ascending"))
+    filters = Filters(
+        related_activities=_flag("related_activities"),
+        related_agents=_flag("related_agents"),
+        ascending=_flag("ascending"),
+    )
     if "agent" in args:
         try:
             agent = json.loads(args["agent"])

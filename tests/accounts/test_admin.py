@@ -1,4 +1,5 @@
 """Admin pages: users, organizations, invitations, supervisor assignment; admins only."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -25,16 +26,28 @@ def test_admin_pages_refuse_everyone_but_admins(client, login_as, auth):
 
 def test_admin_creates_organization_user_and_assigns_supervisor(client, app, login_as):
     login_as("admin")
-    assert post_form(client, "/admin/organizations", {"name": "Harbor Peer Center", "slug": "harbor"},
-                     token_from="/admin/organizations").status_code == 302
-    dup = post_form(client, "/admin/organizations", {"name": "Other", "slug": "harbor"}, token_from="/admin/organizations")
+    assert (
+        post_form(
+            client,
+            "/admin/organizations",
+            {"name": "Harbor Peer Center", "slug": "harbor"},
+            token_from="/admin/organizations",
+        ).status_code
+        == 302
+    )
+    dup = post_form(
+        client, "/admin/organizations", {"name": "Other", "slug": "harbor"}, token_from="/admin/organizations"
+    )
     assert "already exists" in dup.get_data(as_text=True)
     with app.app_context():
         org_id = db.scalar(select(Organization.id).where(Organization.slug == "harbor"))
     for email, role in (("t@example.org", "trainee"), ("s@example.org", "supervisor")):
-        response = post_form(client, "/admin/users/new", {"name": email, "email": email, "role": role,
-                                                          "organization": str(org_id), "password": "long enough pw"},
-                             token_from="/admin/users/new")
+        response = post_form(
+            client,
+            "/admin/users/new",
+            {"name": email, "email": email, "role": role, "organization": str(org_id), "password": "long enough pw"},
+            token_from="/admin/users/new",
+        )
         assert response.status_code == 302
     with app.app_context():
         trainee = db.scalar(select(User).where(User.email == "t@example.org"))
@@ -54,7 +67,9 @@ def test_admin_creates_organization_user_and_assigns_supervisor(client, app, log
 def test_assigning_a_non_supervisor_is_refused(client, app, login_as, make_user):
     login_as("admin")
     trainee, other = make_user("trainee"), make_user("trainee")
-    post_form(client, f"/admin/users/{trainee.id}/supervisors", {"supervisor": str(other.id)}, token_from="/admin/users")
+    post_form(
+        client, f"/admin/users/{trainee.id}/supervisors", {"supervisor": str(other.id)}, token_from="/admin/users"
+    )
     with app.app_context():
         assert db.scalars(select(SupervisorAssignment)).all() == []
 
@@ -65,8 +80,12 @@ def test_admin_edits_and_deactivates_a_user_who_is_then_signed_out(app, login_as
     post_form(trainee_client, "/login", {"email": trainee.email, "password": "correct horse battery"})
     assert trainee_client.get("/my-learning").status_code == 200
     login_as("admin")
-    response = post_form(client, f"/admin/users/{trainee.id}", {"name": "Renamed", "role": "trainee",
-                                                                "organization": "0"}, token_from="/admin/users")
+    response = post_form(
+        client,
+        f"/admin/users/{trainee.id}",
+        {"name": "Renamed", "role": "trainee", "organization": "0"},
+        token_from="/admin/users",
+    )
     assert response.status_code == 302
     with app.app_context():
         user = db.get(User, trainee.id)
@@ -76,8 +95,12 @@ def test_admin_edits_and_deactivates_a_user_who_is_then_signed_out(app, login_as
 
 def test_admin_cannot_demote_themself(client, app, login_as):
     admin = login_as("admin")
-    response = post_form(client, f"/admin/users/{admin.id}", {"name": "Me", "role": "trainee", "organization": "0",
-                                                              "is_active": "y"}, token_from="/admin/users")
+    response = post_form(
+        client,
+        f"/admin/users/{admin.id}",
+        {"name": "Me", "role": "trainee", "organization": "0", "is_active": "y"},
+        token_from="/admin/users",
+    )
     assert "cannot remove your own admin role" in response.get_data(as_text=True)
     with app.app_context():
         assert db.get(User, admin.id).role == "admin"

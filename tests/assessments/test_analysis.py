@@ -8,7 +8,7 @@ import statistics as st
 import numpy as np
 import pytest
 
-from lms.assessments.analysis import choice_counts, common_paths, item_statistics, assessment_statistics
+from lms.assessments.analysis import assessment_statistics, choice_counts, common_paths, item_statistics
 
 # Five attempts, three one-mark items.
 #            q1  q2  q3   total

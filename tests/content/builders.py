@@ -1,4 +1,5 @@
 """Write small, valid content trees for tests to break in controlled ways."""
+
 from __future__ import annotations
 
 import shutil
@@ -8,19 +9,27 @@ import yaml
 
 from lms.paths import data_dir
 
-BODY = "*All names in this lesson are fictional.*\n\n## Section\n\n" + ("Peer support builds hope. " * 130) + "\n\n[[check:first]]\n"
+BODY = (
+    "*All names in this lesson are fictional.*\n\n## Section\n\n"
+    + ("Peer support builds hope. " * 130)
+    + "\n\n[[check:first]]\n"
+)
 
 
 def check(check_id: str, kind: str = "single", correct=(0,)) -> dict:
     return {
-        "id": check_id, "type": kind, "prompt": "Which is right?", "competencies": ["engages-peers"],
+        "id": check_id,
+        "type": kind,
+        "prompt": "Which is right?",
+        "competencies": ["engages-peers"],
         "options": [{"text": f"Option {i}", "correct": i in correct, "feedback": f"Because {i}."} for i in range(3)],
     }
 
 
 def lesson_meta(title: str = "A lesson") -> dict:
     return {
-        "title": title, "minutes": 12,
+        "title": title,
+        "minutes": 12,
         "objectives": [{"text": "Do a thing.", "competencies": ["engages-peers", "icrc-advocacy"]}],
         "competencies": ["engages-peers"],
         "sources": [{"title": "TIP 64", "publisher": "SAMHSA", "year": 2023}],
@@ -41,10 +50,14 @@ def make_tree(root: Path, slug: str = "demo-course", lessons: int = 5) -> Path:
     for i, lesson_slug in enumerate(slugs, 1):
         write_lesson(course_dir / "lessons" / f"{i:02d}-{lesson_slug}.md", lesson_meta(f"Lesson {i}"))
     course = {
-        "slug": slug, "title": "Demo course", "summary": "A course for tests.", "description": "Text.",
+        "slug": slug,
+        "title": "Demo course",
+        "summary": "A course for tests.",
+        "description": "Text.",
         "objectives": [{"text": "Learn.", "competencies": ["engages-peers"]}],
         "hours": {"advocacy": 0.5, "ethical-responsibility": lessons * 12 / 60 - 0.5},
-        "competencies": ["engages-peers"], "prerequisites": [],
+        "competencies": ["engages-peers"],
+        "prerequisites": [],
         "modules": [{"slug": "only", "title": "Only module", "lessons": slugs}],
     }
     (course_dir / "course.yaml").write_text(yaml.safe_dump(course, sort_keys=False))

@@ -1,4 +1,5 @@
 """Catalog, enrollment, lessons, knowledge checks, completion, progress and access to progress."""
+
 from __future__ import annotations
 
 import re
@@ -27,15 +28,18 @@ def enroll(client, course=ETHICS):
 
 
 def answer(client, check, indices, course=ETHICS, lesson=LESSON):
-    data = {f"check-{check.id}-option": [str(i) for i in indices],
-            f"check-{check.id}-csrf_token": _token(client, course, lesson, check)}
+    data = {
+        f"check-{check.id}-option": [str(i) for i in indices],
+        f"check-{check.id}-csrf_token": _token(client, course, lesson, check),
+    }
     return client.post(f"{lesson_url(course, lesson)}/checks/{check.id}", data=data)
 
 
 def _token(client, course, lesson, check) -> str:
     html = client.get(lesson_url(course, lesson)).get_data(as_text=True)
-    return re.search(rf'id="check-{check.id}-csrf_token" name="check-{check.id}-csrf_token" type="hidden" value="([^"]+)"',
-                     html).group(1)
+    return re.search(
+        rf'id="check-{check.id}-csrf_token" name="check-{check.id}-csrf_token" type="hidden" value="([^"]+)"', html
+    ).group(1)
 
 
 def correct(check) -> list[int]:
@@ -84,8 +88,9 @@ def test_prerequisite_locks_course_with_the_reason(client, login_as, app):
     login_as()
     html = client.get("/courses/crisis-intervention").get_data(as_text=True)
     assert "Locked." in html and "Communication in Peer Support" in html
-    response = post_form(client, "/courses/crisis-intervention/enroll", token_from="/courses/crisis-intervention",
-                         follow_redirects=True)
+    response = post_form(
+        client, "/courses/crisis-intervention/enroll", token_from="/courses/crisis-intervention", follow_redirects=True
+    )
     assert "first." in response.get_data(as_text=True)
     with app.app_context():
         assert db.scalar(select(func.count()).select_from(Enrollment)) == 0
