@@ -23,7 +23,8 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-setup: system $(BIN)/.installed
+# The instance secret is part of setup, so `flask --app app lms ...` works after either command.
+setup: system $(BIN)/.installed instance/config.py
 
 # Ralph (openfun's LRS), the external LRS the forwarding tests send statements to, in its own venv.
 # Its `lrs` extra misses `requests`, which ralph.api imports (OIDC auth); the filesystem backend needs no extra.
@@ -37,7 +38,7 @@ $(RALPH_VENV)/.installed:
 
 ralph: $(RALPH_VENV)/.installed
 
-instance/config.py:
+instance/config.py: | $(BIN)/.installed
 	mkdir -p instance
 	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
 

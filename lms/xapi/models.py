@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -27,7 +28,14 @@ class Statement(Base):
     """One stored statement, exactly as it will be returned, plus the columns queries need."""
 
     __tablename__ = "lms_xapi_statement"
-    __table_args__ = (Index("ix_lms_xapi_statement_stored", "stored", "seq"),)
+    __table_args__ = (
+        Index("ix_lms_xapi_statement_stored", "stored", "seq"),
+        # Almost every statement has neither: partial indexes keep them off the insert path.
+        Index("ix_lms_xapi_statement_voids", "voids", postgresql_where=text("voids IS NOT NULL"),
+              sqlite_where=text("voids IS NOT NULL")),
+        Index("ix_lms_xapi_statement_ref_target", "ref_target", postgresql_where=text("ref_target IS NOT NULL"),
+              sqlite_where=text("ref_target IS NOT NULL")),
+    )
 
     # Arrival order: the stable sort key for paging ("more" links) and for since/until ties.
     seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
@@ -36,9 +44,9 @@ class Statement(Base):
     verb_id: Mapped[str] = mapped_column(Text)
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
     # The id of the statement this one voids, when its verb is "voided".
-    voids: Mapped[str | None] = mapped_column(String(36), index=True)
+    voids: Mapped[str | None] = mapped_column(String(36))
     # The statement this one targets with a StatementRef object (so a late target can share its keys).
-    ref_target: Mapped[str | None] = mapped_column(String(36), index=True)
+    ref_target: Mapped[str | None] = mapped_column(String(36))
     authority_key: Mapped[str] = mapped_column(Text)
     data: Mapped[dict] = mapped_column(JSON)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Response, g, jsonify, request, url_for
+from sqlalchemy.exc import IntegrityError
 
 from lms.db import session as db
 from lms.xapi.clients import client_authority, granted
@@ -91,13 +92,21 @@ def _validated(payload: object, attachments: dict) -> list[dict]:
 
 
 def _save(statements: list[dict], attachments: dict) -> list[str]:
-    try:
-        ids = store_statements(statements, g.lrs_client, attachments)
-    except StoreError as exc:
-        db.rollback()
-        raise XAPIError(exc.status, exc.message) from None
-    db.commit()
-    return ids
+    for attempt in (1, 2):
+        try:
+            ids = store_statements(statements, g.lrs_client, attachments)
+            db.commit()
+            return ids
+        except StoreError as exc:
+            db.rollback()
+            raise XAPIError(exc.status, exc.message) from None
+        except IntegrityError:
+            # Another request stored a statement with the same id at the same moment: try again,
+            # and the usual rule applies (identical: nothing changes; different: 409).
+            db.rollback()
+            if attempt == 2:
+                raise XAPIError(409, "A statement with one of these ids was stored at the same moment.") from None
+    raise AssertionError("unreachable")
 
 
 def _put() -> Response:

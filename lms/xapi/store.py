@@ -60,15 +60,23 @@ def store_statements(statements: list[dict], client: LRSClient | None,
         fresh.append(statement)
     if fresh:
         _insert_batch(fresh, agent_ifi(authority), now)
-    for sha2, (content_type, content) in attachments.items():
-        if db.get(Attachment, sha2) is None:
-            db.add(Attachment(sha2=sha2, content_type=content_type, content=content))
+    if attachments:
+        rows = [{"sha2": sha2, "content_type": ct, "content": content} for sha2, (ct, content) in attachments.items()]
+        db.connection().execute(_insert_ignoring_duplicates(Attachment.__table__), rows)
     db.flush()
     return [p["id"] for p in prepared]
 
 
 def _prepare(statement: dict, now: datetime, authority: dict) -> dict:
-    statement = copy.deepcopy(statement)
+    # Copy only what is changed below (a deep copy of every statement cost more than storing it).
+    statement = dict(statement)
+    statement["actor"] = dict(statement["actor"])
+    statement["object"] = dict(statement["object"])
+    for holder in (statement, statement["object"]):
+        if isinstance(holder.get("context"), dict):
+            holder["context"] = dict(holder["context"])
+            if isinstance(holder["context"].get("contextActivities"), dict):
+                holder["context"]["contextActivities"] = dict(holder["context"]["contextActivities"])
     statement["id"] = statement.get("id", str(uuid.uuid4())).lower()
     statement["stored"] = iso(now)
     statement.setdefault("timestamp", statement["stored"])
@@ -252,7 +260,19 @@ def _remember_activities(statements: list[dict]) -> None:
             if merged != row.definition:
                 row.definition, row.updated = merged, utcnow()
     if new:
-        db.connection().execute(insert(Activity.__table__), new)
+        # Concurrent batches may both see an activity as new: the second insert is a no-op.
+        db.connection().execute(_insert_ignoring_duplicates(Activity.__table__), new)
+
+
+def _insert_ignoring_duplicates(table):
+    dialect = db.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - other databases are not supported targets
+        return insert(table)
+    return dialect_insert(table).on_conflict_do_nothing()
 
 
 def _merge_definition(current: dict, incoming: dict) -> dict:

@@ -295,3 +295,26 @@ def test_statement_ref_stored_before_its_target_matches_once_the_target_arrives(
     post(lrs, make_statement(id=target_id, actor=ben))
     found = {s["id"] for s in lrs.get(f"/statements?agent={agent_param(ben)}").get_json()["statements"]}
     assert found == {target_id, confirm}
+
+
+def test_concurrent_batches_with_the_same_new_activities_and_ids_never_fail(app, make_lrs_client):
+    """Real concurrency: threads with their own app contexts, sessions and connections."""
+    import threading
+
+    key, secret = make_lrs_client()
+    shared_id = str(uuid.uuid4())
+    results = []
+
+    def send(n: int) -> None:
+        client = LRS(app.test_client(), key, secret)
+        batch = [make_statement(object={"id": f"http://example.org/race/{i}", "definition": {"name": {"en-US": "R"}}})
+                 for i in range(20)]
+        batch.append(make_statement(id=shared_id))
+        results.append(client.post("/statements", json=batch).status_code)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [200] * 6

@@ -2,12 +2,12 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 18:45:27.472022
+Create Date: 2026-11-23 19:25:26.725378
 """
-import sqlalchemy as sa
 from alembic import op
-
+import sqlalchemy as sa
 import lms.db
+
 
 revision = '0002'
 down_revision = '0001'
@@ -89,9 +89,9 @@ def upgrade() -> None:
     sa.UniqueConstraint('id', name=op.f('uq_lms_xapi_statement_id'))
     )
     with op.batch_alter_table('lms_xapi_statement', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_lms_xapi_statement_ref_target'), ['ref_target'], unique=False)
+        batch_op.create_index('ix_lms_xapi_statement_ref_target', ['ref_target'], unique=False, postgresql_where=sa.text('ref_target IS NOT NULL'), sqlite_where=sa.text('ref_target IS NOT NULL'))
         batch_op.create_index('ix_lms_xapi_statement_stored', ['stored', 'seq'], unique=False)
-        batch_op.create_index(batch_op.f('ix_lms_xapi_statement_voids'), ['voids'], unique=False)
+        batch_op.create_index('ix_lms_xapi_statement_voids', ['voids'], unique=False, postgresql_where=sa.text('voids IS NOT NULL'), sqlite_where=sa.text('voids IS NOT NULL'))
 
     op.create_table('lms_xapi_statement_index',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -178,9 +178,9 @@ def downgrade() -> None:
 
     op.drop_table('lms_xapi_statement_index')
     with op.batch_alter_table('lms_xapi_statement', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_lms_xapi_statement_voids'))
+        batch_op.drop_index('ix_lms_xapi_statement_voids', postgresql_where=sa.text('voids IS NOT NULL'), sqlite_where=sa.text('voids IS NOT NULL'))
         batch_op.drop_index('ix_lms_xapi_statement_stored')
-        batch_op.drop_index(batch_op.f('ix_lms_xapi_statement_ref_target'))
+        batch_op.drop_index('ix_lms_xapi_statement_ref_target', postgresql_where=sa.text('ref_target IS NOT NULL'), sqlite_where=sa.text('ref_target IS NOT NULL'))
 
     op.drop_table('lms_xapi_statement')
     with op.batch_alter_table('lms_xapi_outbox', schema=None) as batch_op:
