@@ -13,7 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from lms.assessments import graph
 from lms.assessments.definitions import (
@@ -32,7 +32,7 @@ from lms.assessments.definitions import (
 from lms.assessments.questions import QUESTION_TYPES, bank_model
 from lms.assessments.schema import NODE_TYPES, BankFile, MediaSpec, ScenarioFile, SettingsSpec
 from lms.content.errors import ErrorSink
-from lms.content.loader import _describe, check_competencies, digest, read_yaml
+from lms.content.loader import _describe, check_competencies, digest, read_yaml, validate
 from lms.content.markdown import render_markdown
 from lms.content.models import Course, Framework
 from lms.content.yamlio import line_of
@@ -106,16 +106,7 @@ def _explain(data: Any, error: dict[str, Any]) -> tuple[tuple, str]:
 
 def validate_named(model: type[M], data: Any, path: Path, sink: ErrorSink) -> M | None:
     """lms.content.loader.validate, naming the node, item and option of each problem."""
-    if not isinstance(data, dict):
-        sink.add(path, getattr(data, "line", 1), "expected a mapping of keys to values")
-        return None
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        for error in exc.errors():
-            line_loc, problem = _explain(data, error)
-            sink.add(path, line_of(data, line_loc), problem)
-        return None
+    return validate(model, data, path, sink, explain=_explain)
 
 
 # the tree --------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -40,7 +41,14 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{loc}: {message}" if loc else message
 
 
-def validate(model: type[M], data: Any, path: Path, sink: ErrorSink) -> M | None:
+def explain_error(data: Any, error: dict[str, Any]) -> tuple[tuple, str]:
+    """Where a pydantic error points (for its line) and what to say about it."""
+    loc = error["loc"][:-1] if error["type"] == "missing" else error["loc"]
+    return loc, _describe(error)
+
+
+def validate(model: type[M], data: Any, path: Path, sink: ErrorSink,
+             explain: Callable[[Any, dict[str, Any]], tuple[tuple, str]] = explain_error) -> M | None:
     if not isinstance(data, dict):
         sink.add(path, getattr(data, "line", 1), "expected a mapping of keys to values")
         return None
@@ -48,8 +56,8 @@ def validate(model: type[M], data: Any, path: Path, sink: ErrorSink) -> M | None
         return model.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
-            loc = error["loc"][:-1] if error["type"] == "missing" else error["loc"]
-            sink.add(path, line_of(data, loc), _describe(error))
+            loc, problem = explain(data, error)
+            sink.add(path, line_of(data, loc), problem)
         return None
 
 
