@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Response, g, jsonify, request, url_for
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from lms.db import session as db
 from lms.xapi.clients import client_authority, granted
@@ -106,6 +106,12 @@ def _save(statements: list[dict], attachments: dict) -> list[str]:
             db.rollback()
             if attempt == 2:
                 raise XAPIError(409, "A statement with one of these ids was stored at the same moment.") from None
+        except OperationalError as exc:
+            # PostgreSQL deadlock (40P01) or serialization failure (40001): the transaction was
+            # rolled back whole, so running it again is safe.
+            db.rollback()
+            if attempt == 2 or getattr(exc.orig, "sqlstate", None) not in ("40P01", "40001"):
+                raise
     raise AssertionError("unreachable")
 
 

@@ -251,14 +251,15 @@ def _remember_activities(statements: list[dict]) -> None:
         return
     rows = {a.iri: a for a in db.scalars(select(Activity).where(Activity.iri.in_(found)))}
     new = []
-    for iri, definition in found.items():
+    # Sorted: concurrent batches then lock activity rows in the same order and cannot deadlock.
+    for iri, definition in sorted(found.items()):
         row = rows.get(iri)
         if row is None:
             new.append({"iri": iri, "definition": definition, "updated": utcnow()})
         elif definition:
             merged = _merge_definition(row.definition or {}, definition)
             if merged != row.definition:
-                row.definition, row.updated = merged, utcnow()
+                db.execute(update(Activity).where(Activity.id == row.id).values(definition=merged, updated=utcnow()))
     if new:
         # Concurrent batches may both see an activity as new: the second insert is a no-op.
         db.connection().execute(_insert_ignoring_duplicates(Activity.__table__), new)
