@@ -17,7 +17,8 @@ BOOL_ENV_KEYS = ("LMS_XAPI_RELAY_INPROCESS", "LMS_XAPI_ACTOR_NAMES")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    # LMS_INSTANCE_PATH moves the instance folder (config.py, the default SQLite file) elsewhere.
+    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("LMS_INSTANCE_PATH") or None)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(
         SESSION_COOKIE_HTTPONLY=True,

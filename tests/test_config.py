@@ -26,7 +26,7 @@ def test_refuses_to_start_without_a_real_secret(secret, tmp_path):
 
 def test_standalone_app_exits_with_a_clear_message_not_a_traceback(tmp_path):
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "lms", "check-content"], cwd=REPO,
-                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LMS_INSTANCE_PATH": str(tmp_path),
                                  "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"},
                             capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
