@@ -66,6 +66,9 @@ class LMS:
         from lms.xapi import register_xapi
 
         register_xapi(app)
+        from lms.supervision.services import connect as connect_supervision
+
+        connect_supervision()
         app.cli.add_command(lms_cli)
 
     @staticmethod

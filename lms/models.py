@@ -4,6 +4,7 @@ from lms.accounts.models import Invitation, Organization, SupervisorAssignment, 
 from lms.assessments.models import Attempt, AttemptStep, TimeExtension
 from lms.db import Base
 from lms.learning.models import CheckAnswer, Enrollment, LessonProgress
+from lms.supervision.models import CompetencyEvidence, Observation, PracticeLog, SignOff
 from lms.xapi.models import Activity, Attachment, Document, LRSClient, OutboxItem, Statement, StatementIndex
 
 __all__ = [
@@ -14,9 +15,13 @@ __all__ = [
     "TimeExtension",
     "Base",
     "CheckAnswer",
+    "CompetencyEvidence",
     "Document",
     "LRSClient",
+    "Observation",
     "OutboxItem",
+    "PracticeLog",
+    "SignOff",
     "Statement",
     "StatementIndex",
     "Enrollment",

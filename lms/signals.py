@@ -32,3 +32,15 @@ kwargs: `attempt`, `assessment`, `node` (Decision) or `item` (bank Item), `optio
 assessment_finished = _signals.signal("assessment-finished")
 """An attempt ended and was scored. Sender: the Attempt. kwargs: `assessment`. Credentials and
 supervision listen to this to re-check eligibility and record evidence."""
+
+competency_rated = _signals.signal("competency-rated")
+"""A supervisor rated a trainee on a competency, directly or through an observation. Sender: the
+CompetencyEvidence. kwargs: `trainee` (User), `supervisor` (User)."""
+
+hours_reviewed = _signals.signal("hours-reviewed")
+"""A supervisor approved or returned a practice log. Sender: the PracticeLog. kwargs: `reviewer`
+(User), `approved` (bool)."""
+
+signed_off = _signals.signal("signed-off")
+"""A supervisor signed a trainee off for a program, or withdrew that sign-off. Sender: the SignOff.
+kwargs: `trainee` (User), `supervisor` (User), `withdrawn` (bool)."""

@@ -1,0 +1,1 @@
+"""Supervision: competency evidence, observed practice, practice hours and supervisor sign-off."""
