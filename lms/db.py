@@ -129,15 +129,17 @@ def _writing() -> bool:
 def will_write() -> None:
     """Declare that this GET request writes (e.g. recording a lesson view); call before querying."""
     g.lms_will_write = True
-    sess = g.get("_lms_session")
-    if sess is not None and sess.in_transaction():
-        sess.commit()  # end the read transaction so the next one begins as a write
+    end_read()  # so the next transaction begins as a write
 
 
 def end_read() -> None:
-    """End the current read-only transaction (after loading the user) without closing the session."""
+    """End the current read-only transaction (after loading the user) without closing the session.
+
+    Only SQLite needs it (a transaction's lock mode is chosen at BEGIN); elsewhere it would be a
+    wasted COMMIT on every request.
+    """
     sess = g.get("_lms_session")
-    if sess is not None and sess.in_transaction():
+    if sess is not None and sess.in_transaction() and sess.get_bind().dialect.name == "sqlite":
         sess.commit()
 
 

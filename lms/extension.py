@@ -123,7 +123,3 @@ class LMS:
                 "SECRET_KEY in instance/config.py) to a long random value, for example the output of "
                 "`python -c 'import secrets; print(secrets.token_hex(32))'`."
             )
-
-
-def lms_state(app: Flask) -> LMSState:
-    return app.extensions["lms"]

@@ -43,6 +43,12 @@ def attempts_of(user: User, slug: str) -> list[Attempt]:
                            .order_by(Attempt.number)))
 
 
+def attempts_in_course(user: User, course_slug: str) -> list[Attempt]:
+    """All of a user's attempts in one course, in one query (for pages that list assessments)."""
+    return list(db.scalars(select(Attempt).where(Attempt.user_id == user.id, Attempt.course_slug == course_slug)
+                           .order_by(Attempt.number)))
+
+
 def open_attempt(user: User, slug: str) -> Attempt | None:
     return db.scalar(select(Attempt).where(Attempt.user_id == user.id, Attempt.assessment_slug == slug,
                                            Attempt.finished_at.is_(None)))
@@ -235,9 +241,14 @@ def _score_final(attempt: Attempt, check: FinalCheck) -> tuple[float, float, dic
     return total, scaled, {c: round(sum(v) / len(v), 4) for c, v in sums.items()}
 
 
-def counted_attempt(user: User, assessment: Assessment) -> Attempt | None:
-    """The attempt that counts: the highest scaled score, or the last, as the settings say."""
-    finished = [a for a in attempts_of(user, assessment.slug) if a.finished_at]
+def counted_attempt(user: User, assessment: Assessment, attempts: list[Attempt] | None = None) -> Attempt | None:
+    """The attempt that counts: the highest scaled score, or the last, as the settings say.
+
+    `attempts` may be passed when already loaded (all of the user's attempts, any assessment).
+    """
+    if attempts is None:
+        attempts = attempts_of(user, assessment.slug)
+    finished = [a for a in attempts if a.finished_at and a.assessment_slug == assessment.slug]
     if not finished:
         return None
     if assessment.settings.attempt_counts == "last":
