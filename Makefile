@@ -10,7 +10,8 @@ export FLASK_APP := app
 .PHONY: setup system ralph run test test-pg lint check-content clean bench
 
 # System libraries installed from Debian when missing (root only; skipped elsewhere with a note).
-SYSTEM_PACKAGES := libharfbuzz-subset0
+# chromium: the real browser the end-to-end tests drive (Playwright cannot download its own here).
+SYSTEM_PACKAGES := libharfbuzz-subset0 chromium fonts-dejavu-core
 system:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -2,6 +2,8 @@
 
 from lms.accounts.models import Invitation, Organization, SupervisorAssignment, User
 from lms.assessments.models import Attempt, AttemptStep, TimeExtension
+from lms.certificates import keys as _certificate_keys  # noqa: F401  (SigningKey)
+from lms.certificates import models as _certificate_models  # noqa: F401
 from lms.db import Base
 from lms.learning.models import CheckAnswer, Enrollment, LessonProgress
 from lms.supervision.models import CompetencyEvidence, Observation, PracticeLog, SignOff

@@ -1,0 +1,1 @@
+"""Public verification: /verify pages, credential-file verification, the JSON and bulk API."""

@@ -1,0 +1,1 @@
+"""Certificate pages for trainees, supervisors and admins (list, download, lifecycle actions)."""

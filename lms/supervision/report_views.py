@@ -1,0 +1,1 @@
+"""Supervision reports: the cohort CSV and the per-trainee PDF transcript."""

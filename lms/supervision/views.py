@@ -1,0 +1,1 @@
+"""Supervisor pages: competencies, ratings, observations, practice hours and their review, sign-off."""
