@@ -69,6 +69,9 @@ class LMS:
         from lms.supervision.services import connect as connect_supervision
 
         connect_supervision()
+        from lms.certificates import connect as connect_certificates
+
+        connect_certificates()
         app.cli.add_command(lms_cli)
 
     @staticmethod

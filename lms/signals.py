@@ -44,3 +44,12 @@ hours_reviewed = _signals.signal("hours-reviewed")
 signed_off = _signals.signal("signed-off")
 """A supervisor signed a trainee off for a program, or withdrew that sign-off. Sender: the SignOff.
 kwargs: `trainee` (User), `supervisor` (User), `withdrawn` (bool)."""
+
+certificate_issued = _signals.signal("certificate-issued")
+"""A certificate was created (first award, renewal or re-issue). Sender: the Certificate.
+kwargs: `program` (Program), `replaces` (the superseded Certificate or None), `actor` (User or None).
+The credential module signs it here, inside the issuing transaction."""
+
+certificate_status_changed = _signals.signal("certificate-status-changed")
+"""A certificate was suspended, reinstated, revoked or superseded. Sender: the Certificate.
+kwargs: `action` (str), `actor` (User or None), `reason` (str)."""

@@ -10,6 +10,7 @@ def register_web(app: Flask, url_prefix: str) -> None:
     # Importing the views modules attaches their routes to the blueprint (once per process).
     from lms.accounts import admin_views, views  # noqa: F401
     from lms.assessments import views as assessment_views  # noqa: F401
+    from lms.certificates import credential_views  # noqa: F401
     from lms.certificates import verify_views as certificate_verify_views  # noqa: F401
     from lms.certificates import views as certificate_views  # noqa: F401
     from lms.learning import views as learning_views  # noqa: F401

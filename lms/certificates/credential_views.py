@@ -1,0 +1,1 @@
+"""Public credential endpoints: JWKS, issuer profile, achievement pages, status lists."""
