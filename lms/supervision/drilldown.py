@@ -1,0 +1,157 @@
+"""One trainee in depth: a timeline from their xAPI statements, attempts with the path taken, the
+evidence log, hours and sign-offs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import aliased, selectinload
+
+from lms.accounts.models import User
+from lms.assessments.definitions import Decision, Scenario
+from lms.assessments.models import Attempt
+from lms.db import session as db
+from lms.supervision.dashboard import agent_key
+from lms.supervision.models import CompetencyEvidence, PracticeLog, SignOff
+from lms.web.pagination import Page, paginate
+from lms.xapi.models import Statement, StatementIndex
+
+TIMELINE_PAGE = 20
+EVIDENCE_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    verb: str
+    name: str
+    outcome: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PathStep:
+    prompt: str
+    choice: str  # the option chosen, or "correct"/"not correct" for a question
+    critical: bool
+    correct: bool | None
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    attempt: Attempt
+    title: str
+    kind: str
+    steps: list[PathStep]
+
+    @property
+    def outcome(self) -> str:
+        if self.attempt.finished_at is None:
+            return "in progress"
+        return "passed" if self.attempt.passed else "not passed"
+
+
+# Timeline ----------------------------------------------------------------------------------------
+
+def _words(langmap, fallback: str) -> str:
+    if isinstance(langmap, dict) and langmap:
+        for lang in ("en-US", "en"):
+            if lang in langmap:
+                return str(langmap[lang])
+        return str(next(iter(langmap.values())))
+    return fallback
+
+
+def describe(statement: Statement) -> TimelineEntry:
+    """Verb and object in words; agents as objects are never named (they may be other people)."""
+    data = statement.data
+    verb_id = data["verb"]["id"]
+    verb = _words(data["verb"].get("display"), verb_id.rstrip("/").rsplit("/", 1)[-1])
+    obj = data["object"]
+    kind = obj.get("objectType", "Activity")
+    if kind == "Activity":
+        name = _words((obj.get("definition") or {}).get("name"), obj["id"])
+    elif kind in ("Agent", "Group"):
+        name = "a person" if kind == "Agent" else "a group"
+    else:
+        name = "another statement"
+    result = data.get("result") or {}
+    outcome = []
+    if "success" in result:
+        outcome.append("succeeded" if result["success"] else "did not succeed")
+    scaled = (result.get("score") or {}).get("scaled")
+    if isinstance(scaled, int | float):
+        outcome.append(f"score {round(scaled * 100)}%")
+    try:
+        at = datetime.fromisoformat(data["timestamp"])
+    except (KeyError, TypeError, ValueError):
+        at = statement.stored
+    return TimelineEntry(verb, name, ", ".join(outcome), at)
+
+
+def timeline(trainee: User, page: int, size: int = TIMELINE_PAGE) -> tuple[Page, list[TimelineEntry]]:
+    """The trainee's statements in the built-in LRS, newest first (arrival order), one page."""
+    index = aliased(StatementIndex)
+    query = (select(Statement).join(index, index.statement_seq == Statement.seq)
+             .where(index.key == agent_key(trainee), index.narrow.is_(True), Statement.voided.is_(False))
+             .order_by(Statement.seq.desc()))
+    result = paginate(query, page, size)
+    return result, [describe(s) for s in result.items]
+
+
+# Attempts ----------------------------------------------------------------------------------------
+
+def _path(attempt: Attempt) -> tuple[str, list[PathStep]]:
+    catalog = current_app.extensions["lms"].assessments
+    assessment = catalog.scenario(attempt.assessment_slug) or catalog.final_check(attempt.assessment_slug)
+    title = assessment.title if assessment else attempt.assessment_slug
+    steps = []
+    if isinstance(assessment, Scenario):
+        for step in attempt.steps:
+            node = assessment.node(step.node_id)
+            option = node.option(step.response) if isinstance(node, Decision) else None
+            steps.append(PathStep(node.prompt if isinstance(node, Decision) else step.node_id,
+                                  option.text if option else step.response, step.critical, step.correct))
+        return title, steps
+    bank = catalog.bank_for(assessment.course) if assessment else None
+    for step in attempt.steps:
+        item = bank.item(step.node_id) if bank else None
+        steps.append(PathStep(item.prompt if item else step.node_id, "correct" if step.correct else "not correct",
+                              step.critical, step.correct))
+    return title, steps
+
+
+def attempts(trainee: User) -> list[AttemptView]:
+    rows = db.scalars(select(Attempt).options(selectinload(Attempt.steps)).where(Attempt.user_id == trainee.id)
+                      .order_by(Attempt.started_at.desc(), Attempt.id.desc()))
+    views = []
+    for attempt in rows:
+        title, steps = _path(attempt)
+        views.append(AttemptView(attempt, title, attempt.kind, steps))
+    return views
+
+
+# Evidence, hours, sign-offs ----------------------------------------------------------------------
+
+def evidence_log(trainee: User, limit: int = EVIDENCE_LIMIT) -> list[tuple[CompetencyEvidence, str | None]]:
+    """Newest first, with the author's name (automatic entries have none)."""
+    author = aliased(User)
+    return list(db.execute(select(CompetencyEvidence, author.name)
+                           .outerjoin(author, author.id == CompetencyEvidence.author_id)
+                           .where(CompetencyEvidence.trainee_id == trainee.id)
+                           .order_by(CompetencyEvidence.created_at.desc(), CompetencyEvidence.id.desc())
+                           .limit(limit)))
+
+
+def practice_logs(trainee: User) -> list[PracticeLog]:
+    return list(db.scalars(select(PracticeLog).where(PracticeLog.trainee_id == trainee.id)
+                           .order_by(PracticeLog.worked_on.desc(), PracticeLog.id.desc())))
+
+
+def sign_offs(trainee: User) -> list[tuple[SignOff, str | None]]:
+    supervisor = aliased(User)
+    return list(db.execute(select(SignOff, supervisor.name)
+                           .outerjoin(supervisor, supervisor.id == SignOff.supervisor_id)
+                           .where(SignOff.trainee_id == trainee.id)
+                           .order_by(SignOff.signed_at.desc(), SignOff.id.desc())))
