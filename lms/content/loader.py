@@ -87,7 +87,8 @@ def load_framework(root: Path, sink: ErrorSink) -> Framework | None:
                 sink.add(path, 1, f"duplicate competency id '{comp.id}'")
             seen.add(comp.id)
             comps.append((fw.id, comp))
-    return Framework.from_specs(spec.scale, spec.domains, comps, digest(path.read_bytes()))
+    return Framework.from_specs(spec.scale, spec.domains, comps, digest(path.read_bytes()), spec.practice,
+                                {fw.id: fw.name for fw in spec.frameworks})
 
 
 def load_catalog(root: Path) -> Catalog:

@@ -10,6 +10,7 @@ from lms.content.schema import (
     CompetencySpec,
     DomainSpec,
     ObjectiveSpec,
+    PracticeSpec,
     ScaleSpec,
     SourceSpec,
 )
@@ -32,6 +33,8 @@ class Framework:
     domains: tuple[DomainSpec, ...]
     competencies: Mapping[str, Competency]
     version: str
+    practice: PracticeSpec | None = None  # required practice and supervision hours, when the file gives them
+    framework_names: Mapping[str, str] = field(default_factory=dict)  # framework id -> name, for headings
 
     @property
     def domain_names(self) -> dict[str, str]:
@@ -43,9 +46,11 @@ class Framework:
 
     @staticmethod
     def from_specs(scale: ScaleSpec, domains: list[DomainSpec], comps: list[tuple[str, CompetencySpec]],
-                   version: str) -> Framework:
+                   version: str, practice: PracticeSpec | None = None,
+                   framework_names: Mapping[str, str] | None = None) -> Framework:
         items = {c.id: Competency(c.id, c.name, c.description, fw, c.domain) for fw, c in comps}
-        return Framework(scale, tuple(domains), MappingProxyType(items), version)
+        return Framework(scale, tuple(domains), MappingProxyType(items), version, practice,
+                         MappingProxyType(dict(framework_names or {})))
 
 
 @dataclass(frozen=True)

@@ -53,10 +53,18 @@ class FrameworkSpec(Strict):
     competencies: list[CompetencySpec] = Field(min_length=1)
 
 
+class PracticeSpec(Strict):
+    """Supervised practice a credential asks for, e.g. IC&RC Peer Recovery: 500 h practice, 25 h supervision."""
+
+    practice_hours: float = Field(ge=0)
+    supervision_hours: float = Field(ge=0)
+
+
 class CompetenciesFile(Strict):
     scale: ScaleSpec
     domains: list[DomainSpec] = Field(min_length=1)
     frameworks: list[FrameworkSpec] = Field(min_length=1)
+    practice: PracticeSpec | None = None
 
 
 # course.yaml ---------------------------------------------------------------------------------

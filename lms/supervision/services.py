@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from lms import signals
-from lms.accounts.models import User
+from lms.accounts.models import SupervisorAssignment, User
 from lms.accounts.services import can_view_trainee
 from lms.content.models import Framework
 from lms.db import session as db
@@ -139,9 +139,9 @@ def record_observation(supervisor: User, trainee: User, observed_on: date, score
 
 # Practice hours ------------------------------------------------------------------------------
 
-def log_hours(trainee: User, worked_on: date, hours: float, kind: str, domain: str, activity: str,
-              reflection: str = "", today: date | None = None) -> PracticeLog:
-    today = today or utcnow().date()
+def _check_log(trainee: User, worked_on: date, hours: float, kind: str, domain: str, activity: str,
+               reflection: str, today: date, replacing: int | None = None) -> tuple[str, str]:
+    """Refuse a bad log; `replacing` is the id of a log being corrected, left out of the day's total."""
     if kind not in LOG_KINDS:
         raise SupervisionError(f"Unknown kind '{kind}'; use practice or supervision.")
     if domain not in framework().domain_names:
@@ -157,17 +157,52 @@ def log_hours(trainee: User, worked_on: date, hours: float, kind: str, domain: s
         raise SupervisionError("This looks like it contains client information (contact details, a date of "
                                "birth, a record number or an address). Do not enter client information: "
                                "describe what you did, not who it was with.")
-    logged = db.scalar(select(func.coalesce(func.sum(PracticeLog.hours), 0.0)).where(
+    query = select(func.coalesce(func.sum(PracticeLog.hours), 0.0)).where(
         PracticeLog.trainee_id == trainee.id, PracticeLog.worked_on == worked_on,
-        PracticeLog.status != "returned"))  # returned logs do not count: they are to be corrected
+        PracticeLog.status != "returned")  # returned logs do not count: they are to be corrected
+    if replacing is not None:
+        query = query.where(PracticeLog.id != replacing)
+    logged = db.scalar(query)
     if logged + hours > MAX_HOURS_PER_DAY:
         raise SupervisionError(f"That would make more than 24 hours on {worked_on.isoformat()} "
                                f"({logged:g} already logged).")
+    return activity, reflection
+
+
+def log_hours(trainee: User, worked_on: date, hours: float, kind: str, domain: str, activity: str,
+              reflection: str = "", today: date | None = None) -> PracticeLog:
+    activity, reflection = _check_log(trainee, worked_on, hours, kind, domain, activity, reflection,
+                                      today or utcnow().date())
     log = PracticeLog(trainee_id=trainee.id, worked_on=worked_on, hours=hours, kind=kind, domain=domain,
                       activity=activity, reflection=reflection, status="pending")
     db.add(log)
     db.flush()
+    _hours_changed(trainee.id)
     return log
+
+
+def resubmit_hours(trainee: User, log: PracticeLog, worked_on: date, hours: float, kind: str, domain: str,
+                   activity: str, reflection: str = "", today: date | None = None) -> PracticeLog:
+    """Correct a returned log and send it for review again; the reviewer's comment stays for reference."""
+    if log.trainee_id != trainee.id:
+        raise SupervisionError("You can only correct your own hours.")
+    if log.status != "returned":
+        raise SupervisionError("Only hours returned for correction can be changed.")
+    activity, reflection = _check_log(trainee, worked_on, hours, kind, domain, activity, reflection,
+                                      today or utcnow().date(), replacing=log.id)
+    log.worked_on, log.hours, log.kind, log.domain = worked_on, hours, kind, domain
+    log.activity, log.reflection, log.status = activity, reflection, "pending"
+    log.reviewer_id, log.reviewed_at = None, None
+    db.flush()
+    _hours_changed(trainee.id)
+    return log
+
+
+def _hours_changed(trainee_id: int) -> None:
+    """Keep the dashboard's summary row in step (there is no signal for a new or corrected log)."""
+    from lms.supervision import summary  # summary builds on the dashboard, which imports this module
+
+    summary.hours_changed(trainee_id)
 
 
 def review_hours(supervisor: User, log: PracticeLog, approve: bool, comment: str = "") -> PracticeLog:
@@ -241,6 +276,42 @@ def withdraw_sign_off(supervisor: User, row: SignOff, reason: str) -> SignOff:
     return row
 
 
+# Listings for the pages -----------------------------------------------------------------------
+
+def evidence_log(trainee: User) -> list[CompetencyEvidence]:
+    """The trainee's whole evidence log, newest first."""
+    return list(db.scalars(select(CompetencyEvidence).where(CompetencyEvidence.trainee_id == trainee.id)
+                           .order_by(CompetencyEvidence.created_at.desc(), CompetencyEvidence.id.desc())))
+
+
+def observations_of(trainee: User) -> list[Observation]:
+    return list(db.scalars(select(Observation).where(Observation.trainee_id == trainee.id)
+                           .order_by(Observation.observed_on.desc(), Observation.id.desc())))
+
+
+def logs_of(trainee: User) -> list[PracticeLog]:
+    return list(db.scalars(select(PracticeLog).where(PracticeLog.trainee_id == trainee.id)
+                           .order_by(PracticeLog.worked_on.desc(), PracticeLog.id.desc())))
+
+
+def sign_offs_of(trainee: User) -> list[SignOff]:
+    return list(db.scalars(select(SignOff).where(SignOff.trainee_id == trainee.id).order_by(SignOff.id.desc())))
+
+
+def pending_hours_for(viewer: User) -> list[tuple[PracticeLog, User]]:
+    """Pending logs of the trainees `viewer` may review (as can_view_trainee), oldest first, never their own."""
+    query = (select(PracticeLog, User).join(User, User.id == PracticeLog.trainee_id)
+             .where(PracticeLog.status == "pending", PracticeLog.trainee_id != viewer.id)
+             .order_by(PracticeLog.worked_on, PracticeLog.id))
+    if viewer.role != "admin":
+        assigned = select(SupervisorAssignment.trainee_id).where(SupervisorAssignment.supervisor_id == viewer.id)
+        allowed = PracticeLog.trainee_id.in_(assigned)
+        if viewer.is_org_admin and viewer.organization_id:
+            allowed = allowed | (User.organization_id == viewer.organization_id)
+        query = query.where(allowed)
+    return [(log, trainee) for log, trainee in db.execute(query)]
+
+
 # Automatic evidence --------------------------------------------------------------------------
 
 def level_for_score(scaled: float) -> str:
@@ -275,3 +346,6 @@ def connect() -> None:
     """Connect the receivers once per process (blinker keeps strong references here)."""
     for signal, receiver in _RECEIVERS:
         signal.connect(receiver, weak=False)
+    from lms.supervision import summary
+
+    summary.connect()

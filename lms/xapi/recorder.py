@@ -16,7 +16,7 @@ from lms.db import utcnow
 from lms.xapi.models import OutboxItem
 from lms.xapi.store import iso, store_statements
 from lms.xapi.validation import validate_statement
-from lms.xapi.vocabulary import PLATFORM, ActivityType, Extension, Verb
+from lms.xapi.vocabulary import PLATFORM, ActivityType, Extension, OwnVerb, Verb
 
 LANGUAGE = "en-US"
 
@@ -204,6 +204,127 @@ def on_assessment_finished(attempt, assessment, **_) -> None:
             "context": ctx}, when=attempt.finished_at)
 
 
+# Certificates --------------------------------------------------------------------------------
+
+def certificate_activity(cert, name: str | None = None) -> dict:
+    """The program's achievement: the same activity for every holder, as with a course."""
+    name = name or (cert.snapshot or {}).get("program_name") or cert.program
+    return activity(f"{base()}/xapi/activities/certificate/{cert.program}", ActivityType.CERTIFICATE, name)
+
+
+def _certificate_context(cert, **extensions) -> dict:
+    values = {f"{base()}/{Extension.CERTIFICATE_NUMBER}": cert.number}
+    values.update({f"{base()}/{key}": value for key, value in extensions.items()})
+    return {"platform": PLATFORM, "language": LANGUAGE, "extensions": values}
+
+
+def on_certificate_issued(cert, program=None, replaces=None, **_) -> None:
+    """The holder earned the program's certificate (a first award, a renewal or a re-issue)."""
+    from lms.accounts.models import User
+
+    extra = {Extension.REPLACES: replaces.number} if replaces is not None else {}
+    record({"actor": actor(db.get(User, cert.user_id)), "verb": verb(Verb.EARNED),
+            "object": certificate_activity(cert, getattr(program, "name", None)),
+            "context": _certificate_context(cert, **extra)}, when=cert.issued_at)
+
+
+def on_certificate_status_changed(cert, action=None, **kwargs) -> None:
+    """A revocation, by the administrator or board member who revoked it; the holder is in the
+    context. The reason stays out: it can be personal, and the LRS is not the audit log."""
+    from lms.accounts.models import User
+
+    by = kwargs.get("actor")  # the signal's `actor` kwarg; the name is taken by actor() here
+    if action != "revoked" or by is None:
+        return
+    holder = actor(db.get(User, cert.user_id))
+    record({"actor": actor(by), "verb": verb(Verb.REVOKED), "object": certificate_activity(cert),
+            "context": _certificate_context(cert, **{Extension.HOLDER: holder})}, when=cert.status_changed_at)
+
+
+# Supervision ---------------------------------------------------------------------------------
+# The supervisor is the actor: they rated, reviewed or attested. The trainee the statement is about
+# goes in context.team as an anonymous Group of one: Data 2.4.6 defines team as the "Team that this
+# Statement relates to, if not included as the Actor", and an anonymous Group needs only its member
+# list (Data 2.4.2.2). context.instructor would name the wrong role. Unlike a context extension
+# holding the agent, team is searchable: Communication 2.1.3 matches a Group whose member matches the
+# `agent` filter, and related_agents=true includes Team, so
+# GET /statements?agent=<trainee>&related_agents=true finds what supervisors recorded about them.
+
+def own(path: str) -> str:
+    return f"{base()}/{path}"
+
+
+def competency_iri(competency_id: str) -> str:
+    return f"{base()}/xapi/activities/competency/{competency_id}"
+
+
+def _supervision_context(trainee, grouping: list[str] | None = None, **extensions) -> dict:
+    framework = current_app.extensions["lms"].catalog.framework
+    ctx: dict = {"team": {"objectType": "Group", "member": [actor(trainee)]}, "platform": PLATFORM,
+                 "language": LANGUAGE,
+                 "extensions": {own(Extension.CONTENT_VERSION): framework.version,
+                                **{own(key): value for key, value in extensions.items()}}}
+    if grouping:
+        ctx["contextActivities"] = {"grouping": [{"objectType": "Activity", "id": iri} for iri in grouping]}
+    return ctx
+
+
+def on_competency_rated(evidence, trainee, supervisor, **_) -> None:
+    framework = current_app.extensions["lms"].catalog.framework
+    competency = framework.competencies[evidence.competency_id]
+    levels = [level.id for level in framework.scale.levels]
+    position = levels.index(evidence.level)
+    # score.scaled is the level's position on the scale: 0 for the lowest, 1 for the highest.
+    result: dict = {"score": {"scaled": round(position / (len(levels) - 1), 4), "raw": position, "min": 0,
+                              "max": len(levels) - 1},
+                    "success": framework.is_proficient(evidence.level),
+                    "extensions": {own(Extension.LEVEL): evidence.level}}
+    if evidence.comment:
+        result["response"] = evidence.comment
+    extensions = {Extension.EVIDENCE_SOURCE: evidence.source}
+    if evidence.source == "observation" and evidence.source_ref:
+        extensions[Extension.OBSERVATION] = evidence.source_ref
+    record({"actor": actor(supervisor), "verb": verb(Verb.SCORED),
+            "object": activity(competency_iri(competency.id), ActivityType.COMPETENCY, competency.name,
+                               description={LANGUAGE: competency.description}),
+            "result": result,
+            "context": _supervision_context(trainee, [f"{base()}/xapi/activities/framework/{competency.framework}"],
+                                            **extensions)}, when=evidence.created_at)
+
+
+def _hours_duration(hours: float) -> str:
+    return f"PT{round(hours * 3600, 2):g}S"
+
+
+def on_hours_reviewed(log, reviewer, approved, **_) -> None:
+    from lms.accounts.models import User
+
+    trainee = db.get(User, log.trainee_id)
+    kind = "Supervision" if log.kind == "supervision" else "Practice"
+    # The name says only kind and date: the activity text is the trainee's own words and stays in the LMS.
+    obj = activity(f"{base()}/xapi/activities/practice-log/{log.id}", ActivityType.PERFORMANCE,
+                   f"{kind} hours on {log.worked_on.isoformat()}")
+    result: dict = {"success": bool(approved), "duration": _hours_duration(log.hours)}
+    if log.review_comment:
+        result["response"] = log.review_comment
+    chosen = verb(Verb.APPROVED) if approved else verb((own(OwnVerb.RETURNED[0]), OwnVerb.RETURNED[1]))
+    record({"actor": actor(reviewer), "verb": chosen, "object": obj, "result": result,
+            "context": _supervision_context(trainee, **{Extension.PRACTICE_KIND: log.kind,
+                                                        Extension.ICRC_DOMAIN: log.domain})},
+           when=log.reviewed_at)
+
+
+def on_signed_off(row, trainee, supervisor, withdrawn, **_) -> None:
+    programs = getattr(current_app.extensions["lms"], "programs", None) or {}
+    program = programs.get(row.program)
+    obj = activity(f"{base()}/xapi/activities/program/{row.program}", own(ActivityType.PROGRAM),
+                   program.name if program else row.program)
+    pair = OwnVerb.WITHDREW if withdrawn else OwnVerb.ATTESTED
+    record({"actor": actor(supervisor), "verb": verb((own(pair[0]), pair[1])), "object": obj,
+            "result": {"response": row.withdrawn_reason if withdrawn else row.statement},
+            "context": _supervision_context(trainee)}, when=row.withdrawn_at if withdrawn else row.signed_at)
+
+
 _RECEIVERS = (
     (signals.learner_enrolled, on_enrolled),
     (signals.lesson_opened, on_lesson_opened),
@@ -213,6 +334,11 @@ _RECEIVERS = (
     (signals.assessment_started, on_assessment_started),
     (signals.decision_recorded, on_decision_recorded),
     (signals.assessment_finished, on_assessment_finished),
+    (signals.competency_rated, on_competency_rated),
+    (signals.hours_reviewed, on_hours_reviewed),
+    (signals.signed_off, on_signed_off),
+    (signals.certificate_issued, on_certificate_issued),
+    (signals.certificate_status_changed, on_certificate_status_changed),
 )
 
 

@@ -27,6 +27,14 @@ class Verb:
     REVOKED = ("https://w3id.org/xapi/tla/verbs/revoked", "revoked")
 
 
+class OwnVerb:
+    """Our verbs where no registered one fits: paths under LMS_BASE_URL, like our extensions."""
+
+    RETURNED = ("xapi/vocab/verbs/returned", "returned for correction")  # practice hours sent back to the trainee
+    ATTESTED = ("xapi/vocab/verbs/attested", "attested")  # a supervisor's sign-off for a program
+    WITHDREW = ("xapi/vocab/verbs/withdrew", "withdrew attestation")  # that sign-off withdrawn, with a reason
+
+
 class ActivityType:
     COURSE = ADL_ACTIVITIES + "course"
     MODULE = ADL_ACTIVITIES + "module"
@@ -34,6 +42,9 @@ class ActivityType:
     INTERACTION = ADL_ACTIVITIES + "cmi.interaction"
     ASSESSMENT = ADL_ACTIVITIES + "assessment"
     COMPETENCY = ADL_ACTIVITIES + "objective"
+    PERFORMANCE = ADL_ACTIVITIES + "performance"  # a practice log: work done in the field, then reviewed
+    PROGRAM = "xapi/vocab/activity-types/program"  # ours, under LMS_BASE_URL: a certificate program
+    CERTIFICATE = "http://id.tincanapi.com/activitytype/certificate"  # the Tin Can registry's term
 
 
 class Extension:
@@ -41,6 +52,16 @@ class Extension:
 
     CONTENT_VERSION = "xapi/vocab/extensions/content-version"
     PROGRESS = "https://w3id.org/xapi/cmi5/result/extensions/progress"
+    LEVEL = "xapi/vocab/extensions/level"  # result: the scale level id of a rating
+    EVIDENCE_SOURCE = "xapi/vocab/extensions/evidence-source"  # context: "rating" or "observation"
+    OBSERVATION = "xapi/vocab/extensions/observation"  # context: the observation id behind the evidence
+    PRACTICE_KIND = "xapi/vocab/extensions/practice-kind"  # context: "practice" or "supervision"
+    ICRC_DOMAIN = "xapi/vocab/extensions/icrc-domain"  # context: the IC&RC domain id of the hours
+    # Certificates: which award (its public number), what it replaced, and whose it is when an
+    # administrator is the actor (an opaque account, like every actor).
+    CERTIFICATE_NUMBER = "xapi/vocab/extensions/certificate-number"
+    REPLACES = "xapi/vocab/extensions/replaces-certificate"
+    HOLDER = "xapi/vocab/extensions/holder"
 
 
 PLATFORM = "Peer Recovery LMS"
