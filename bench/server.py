@@ -24,7 +24,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def fresh_database(kind: str, workdir: str) -> str:
+def fresh_database(kind: str, workdir: str, database: str = PG_DATABASE) -> str:
+    """A new, empty database: a SQLite file in `workdir`, or PostgreSQL `database` dropped and created."""
     from lms.db import make_engine
 
     if kind == "sqlite":
@@ -33,17 +34,17 @@ def fresh_database(kind: str, workdir: str) -> str:
 
     admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{database}"'))
     admin.dispose()
-    return make_url(PG_ADMIN_URL).set(database=PG_DATABASE).render_as_string(hide_password=False)
+    return make_url(PG_ADMIN_URL).set(database=database).render_as_string(hide_password=False)
 
 
 @contextmanager
-def serve(kind: str, workers: int = 2, extra_env: dict | None = None):
+def serve(kind: str, workers: int = 2, extra_env: dict | None = None, database: str = PG_DATABASE):
     """Yield (base_url, database_url) for a migrated app under gunicorn."""
     with tempfile.TemporaryDirectory() as workdir:
-        url = fresh_database(kind, workdir)
+        url = fresh_database(kind, workdir, database)
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-0123456789abcdef",
                "LMS_BASE_URL": "http://bench.local", **(extra_env or {})}
         subprocess.run([sys.executable, "-m", "flask", "--app", "app", "lms", "db-upgrade"], cwd=REPO, env=env,

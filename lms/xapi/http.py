@@ -10,6 +10,7 @@ from functools import wraps
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, current_app, g, jsonify, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from lms.db import end_read, utcnow
@@ -167,4 +168,17 @@ def _xapi_error(exc: XAPIError):
 def _http_error(exc: HTTPException):
     response = jsonify({"error": {"code": exc.code, "message": exc.description}})
     response.status_code = exc.code or 500
+    return response
+
+
+@xapi_bp.errorhandler(OperationalError)
+def _database_busy(exc: OperationalError):
+    from lms.web.errors import RETRY_AFTER, database_busy
+
+    if not database_busy(exc):
+        raise exc
+    response = jsonify({"error": {"code": 503, "message": "The LRS is busy and stored nothing from this request; "
+                                                          "try again in a moment."}})
+    response.status_code = 503
+    response.headers["Retry-After"] = RETRY_AFTER
     return response
