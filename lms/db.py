@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 from werkzeug.local import LocalProxy
@@ -86,6 +89,8 @@ class _WriterLock:
     the database wakes the next writer immediately, which matters with several gunicorn workers.
     """
 
+    timeout = 15.0  # seconds, as the connection's busy timeout
+
     def __init__(self, database: str | None):
         self.path = f"{database}.writer-lock" if database and database != ":memory:" else None
         self.local = threading.local()
@@ -94,7 +99,20 @@ class _WriterLock:
         if self.path is None or getattr(self.local, "fd", None) is not None:
             return
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        # Poll rather than block, so a writer stuck behind a long transaction gives up after the
+        # same busy timeout SQLite uses and the user gets "busy, try again" instead of a hung page.
+        deadline, pause = time.monotonic() + self.timeout, 0.0005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise OperationalError("BEGIN IMMEDIATE", None,
+                                           sqlite3.OperationalError("database is locked")) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.002)
         self.local.fd = fd
 
     def release(self, _conn: Any = None) -> None:

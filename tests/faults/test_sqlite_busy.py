@@ -160,3 +160,50 @@ def test_page_write_under_a_long_lock_is_a_503_try_again_page_and_saves_nothing(
         assert "try again" in html and "Traceback" not in html
         assert int(answer.headers["Retry-After"]) >= 1
     assert _enrollments(busy_app, trainee_client.email) == 0
+
+
+class WriterLockHeld:
+    """Another LMS process mid-write holds the cross-process writer lock beside the database file."""
+
+    def __init__(self, path: str):
+        import fcntl
+        import os
+
+        self.fd = os.open(f"{path}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        import fcntl
+        import os
+
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+
+def test_a_write_behind_another_lms_process_gives_up_after_the_timeout_with_a_503(busy_app, lrs_client,
+                                                                                monkeypatch):
+    from lms.db import _WriterLock
+
+    monkeypatch.setattr(_WriterLock, "timeout", BUSY_MS / 1000)
+    statement_id = str(uuid.uuid4())
+    held = WriterLockHeld(busy_app.lock_path)
+    started = time.monotonic()
+    try:
+        response = lrs_client.post("/statements", json=make_statement(id=statement_id))
+    finally:
+        held.release()
+    assert response.status_code == 503, response.get_data(as_text=True)[:300]
+    assert time.monotonic() - started < 10  # it gave up; it did not hang
+    assert not _stored(busy_app, statement_id)
+    assert lrs_client.post("/statements", json=make_statement(id=statement_id)).status_code == 200
+
+
+def test_a_write_behind_another_lms_process_goes_through_when_it_finishes(busy_app, lrs_client):
+    statement_id = str(uuid.uuid4())
+    held = WriterLockHeld(busy_app.lock_path)
+    timer = threading.Timer(0.3, held.release)
+    timer.start()
+    response = lrs_client.post("/statements", json=make_statement(id=statement_id))
+    timer.join()
+    assert response.status_code == 200
+    assert _stored(busy_app, statement_id)
