@@ -1,7 +1,8 @@
 """Sign-up, login, logout, invitations, password change and reset."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import TooManyRequests
 
 from lms.accounts import services
 from lms.accounts.auth import end_session, start_session
@@ -24,9 +25,13 @@ RESET_SENT = ("If an account exists for that address, we have sent it a link to 
               "The link works for one hour.")
 
 
-def _rate_limited(scope: str, key: str, limit_key: str) -> bool:
+def _throttle(limit_key: str, *checks: tuple[str, str]) -> None:
+    """Count this request against each (scope, key); 429 with Retry-After once one is used up."""
     limiter = current_app.extensions["lms"].limiter
-    return not limiter.hit(scope, key, current_app.config[limit_key])
+    limit = current_app.config[limit_key]
+    for scope, key in checks:
+        if not limiter.hit(scope, key, limit):
+            raise TooManyRequests(retry_after=limiter.retry_after(scope, key, limit))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -35,9 +40,7 @@ def accounts_login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         email = services.normalize_email(form.email.data)
-        if _rate_limited("login-ip", client_ip(), "LMS_RATELIMIT_LOGIN") or _rate_limited(
-                "login-email", email, "LMS_RATELIMIT_LOGIN"):
-            abort(429)
+        _throttle("LMS_RATELIMIT_LOGIN", ("login-ip", client_ip()), ("login-email", email))
         user = services.authenticate(email, form.password.data)
         if user is None:
             # One message for unknown e-mail and wrong password: no account enumeration.
@@ -127,8 +130,9 @@ def accounts_change_password():
 def accounts_reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        if _rate_limited("reset-ip", client_ip(), "LMS_RATELIMIT_RESET"):
-            abort(429)
+        # Per account too: many addresses cannot be used to flood one person's mailbox.
+        _throttle("LMS_RATELIMIT_RESET", ("reset-ip", client_ip()),
+                  ("reset-email", services.normalize_email(form.email.data)))
         user = services.find_user_by_email(form.email.data)
         if user is not None and user.is_active:
             link = external_url("lms.accounts_reset", token=services.make_reset_token(user))
