@@ -61,6 +61,19 @@ def check_content(path: Path | None) -> None:
         sys.exit(1)
     click.echo(f"Assessments OK: {len(assessments.scenarios)} scenarios, {len(assessments.banks)} banks, "
                f"{assessments.item_count} items.")
+    from lms.certificates.programs import load_programs, program_hours
+
+    try:
+        programs = load_programs(Path(current_app.config["LMS_CERTIFICATES_DIR"]), catalog, assessments)
+    except ContentErrors as exc:
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        click.echo(f"{len(exc.errors)} problem(s) found in the certificate programs.", err=True)
+        sys.exit(1)
+    click.echo(f"Programs OK: {len(programs)} certificate programs.")
+    for program in programs.values():
+        click.echo(f"  {program.slug}: {program.issuance}, {program_hours(program, catalog)['total']:g} h, "
+                   f"{len(program.requirements.courses)} courses, {len(program.requirements.assessments)} assessments")
 
 
 @lms_cli.command("init")
@@ -110,6 +123,17 @@ def demo() -> None:
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for user in users:
         click.echo(f"  {user.role:<10} {user.email:<34} {user.name}")
+
+
+@lms_cli.command("rebuild-summaries")
+def rebuild_summaries() -> None:
+    """Recompute every trainee's dashboard summary row from the events (after a migration or a restore)."""
+    from lms.db import session as db
+    from lms.supervision.summary import rebuild_summaries as rebuild
+
+    count = rebuild()
+    db.commit()
+    click.echo(f"Rebuilt the summaries of {count} trainee(s).")
 
 
 # LRS clients and forwarding ------------------------------------------------------------------
@@ -208,3 +232,144 @@ def xapi_relay(once: bool, interval: float, batch: int | None) -> None:
     click.echo(str(total))
     if once and total.stopped:
         sys.exit(1)
+
+
+# Certificate reminders and the notification outbox -------------------------------------------
+
+@lms_cli.group("certificates")
+def certificates_cli() -> None:
+    """Certificate lifecycle tasks."""
+
+
+@certificates_cli.command("remind")
+def certificates_remind() -> None:
+    """Queue the expiry reminders that are due (60 and 30 days before, and at expiry); run daily."""
+    from lms.certificates.notifications import queue_due_reminders
+    from lms.db import session as db
+
+    count = queue_due_reminders()
+    db.commit()
+    click.echo(f"{count} reminder(s) queued.")
+
+
+@lms_cli.group("notifications")
+def notifications_cli() -> None:
+    """The notification outbox (reminders and notices to certificate holders)."""
+
+
+@notifications_cli.command("send")
+@click.option("--batch", type=click.IntRange(min=1, max=1000), default=50, show_default=True,
+              help="Messages per transaction.")
+def notifications_send(batch: int) -> None:
+    """Send the notifications that are due through the mail sender (LMS_MAIL_SENDER)."""
+    from lms.certificates.notifications import SendResult, send_pending
+    from lms.db import session as db
+    from lms.db import utcnow
+
+    now, total = utcnow(), SendResult()
+    while True:
+        result = send_pending(now, limit=batch)
+        db.commit()  # per batch: a crash later never re-sends what this batch delivered
+        total.sent, total.failed = total.sent + result.sent, total.failed + result.failed
+        if result.sent + result.failed < batch or result.sent == 0:
+            break
+    click.echo(str(total))
+    if total.failed:
+        sys.exit(1)
+
+
+# Credential signing keys ---------------------------------------------------------------------
+
+@lms_cli.group("keys")
+def keys_cli() -> None:
+    """Keys that sign Open Badges credentials (published at /.well-known/jwks.json)."""
+
+
+def _key_line(key) -> str:
+    state = f"retired {key.retired_at:%Y-%m-%d %H:%M}" if key.retired_at else "current"
+    return f"{key.kid}  {key.alg:<6} created {key.created_at:%Y-%m-%d %H:%M}  {state}"
+
+
+@keys_cli.command("generate")
+@click.option("--alg", type=click.Choice(["RS256", "EdDSA"]), default=None,
+              help="Default: LMS_SIGNING_ALG (RS256, the Open Badges 3.0 baseline).")
+def keys_generate(alg: str | None) -> None:
+    """Create the first signing key (does nothing if a current key exists; use `rotate` to replace it)."""
+    from sqlalchemy import select
+
+    from lms.certificates.keys import SigningKey, SigningKeyError, create_key
+    from lms.db import session as db
+
+    current = db.scalar(select(SigningKey).where(SigningKey.retired_at.is_(None)).limit(1))
+    if current is not None:
+        click.echo(f"A current signing key exists already: {_key_line(current)}")
+        click.echo("Run `flask lms keys rotate` to replace it.")
+        return
+    try:
+        key = create_key(alg)
+    except SigningKeyError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.commit()
+    click.echo(f"Created signing key {_key_line(key)}")
+
+
+@keys_cli.command("rotate")
+@click.option("--alg", type=click.Choice(["RS256", "EdDSA"]), default=None,
+              help="Default: LMS_SIGNING_ALG (RS256, the Open Badges 3.0 baseline).")
+def keys_rotate(alg: str | None) -> None:
+    """Retire the current key and sign from now on with a new one; retired keys still verify."""
+    from lms.certificates.keys import SigningKeyError, rotate
+    from lms.db import session as db
+
+    try:
+        key = rotate(alg)
+    except SigningKeyError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.commit()
+    click.echo(f"New signing key {_key_line(key)}")
+    click.echo("Earlier keys stay published in the JWKS, so credentials they signed still verify.")
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """List signing keys, oldest first (never their private halves)."""
+    from lms.certificates.keys import all_keys
+
+    found = all_keys()
+    if not found:
+        click.echo("No signing keys yet: one is created on first use, or run `flask lms keys generate`.")
+    for key in found:
+        click.echo(_key_line(key))
+
+
+@certificates_cli.command("issue")
+@click.option("--email", required=True, help="The holder's e-mail address.")
+@click.option("--program", "slug", required=True, help="The program slug (certificates/<slug>.yaml).")
+@click.option("--reason", required=True, help="Why it is issued by hand; kept in the certificate's history.")
+@click.option("--admin", "admin_email", default=None, help="The administrator issuing it (default: the first admin).")
+def certificates_issue(email: str, slug: str, reason: str, admin_email: str | None) -> None:
+    """Issue a certificate by hand (training recorded elsewhere), with a reason."""
+    from sqlalchemy import select
+
+    from lms.accounts.models import User
+    from lms.accounts.services import find_user_by_email
+    from lms.certificates.issuance import CertificateError, issue_manually, render_pdf_after_commit
+    from lms.db import session as db
+
+    program = _state().programs.get(slug)
+    if program is None:
+        raise click.ClickException(f"No program '{slug}'; programs: {', '.join(_state().programs)}.")
+    holder = find_user_by_email(email)
+    if holder is None:
+        raise click.ClickException(f"No account has the e-mail address {email}.")
+    admin = (find_user_by_email(admin_email) if admin_email else
+             db.scalar(select(User).where(User.role == "admin").order_by(User.id).limit(1)))
+    if admin is None or admin.role != "admin":
+        raise click.ClickException("An administrator account is needed to issue (see --admin).")
+    try:
+        cert = issue_manually(admin, holder, program, reason)
+    except CertificateError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.commit()
+    render_pdf_after_commit(cert)
+    click.echo(f"Issued {cert.number} ({program.name}) to {holder.name}.")

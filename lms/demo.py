@@ -28,10 +28,14 @@ PLANS = {
     "casey@example.org": ("sam.supervisor@example.org", {"communication": 2}),
     "morgan@example.org": ("sam.supervisor@example.org", {}),
     "riley@example.org": ("lee.supervisor@example.org", {"communication": "all", "crisis-intervention": "all",
-                                                           "confidentiality": 1}),
+                                                           "confidentiality": "all", "ethics": "all",
+                                                           "scope-of-practice": "all"}),
     "taylor@example.org": ("lee.supervisor@example.org", {"scope-of-practice": 4}),
     "devon@example.org": ("lee.supervisor@example.org", {"ethics": 1}),
 }
+# Trainees who also pass every scenario of the core program, so they hold its certificate (issued
+# automatically by the certificate receivers when the last scenario is passed).
+CERTIFIED = ("riley@example.org",)
 
 
 def load_demo() -> list[User]:
@@ -47,6 +51,8 @@ def load_demo() -> list[User]:
             plan = PLANS.get(email)
             if plan:
                 _make_progress(user, plan[1])
+            if email in CERTIFIED:
+                _pass_scenarios(user)
         users[email] = user
     for trainee_email, (supervisor_email, _) in PLANS.items():
         accounts.assign_supervisor(users[supervisor_email], users[trainee_email])
@@ -69,3 +75,23 @@ def _make_progress(user: User, plan: dict[str, int | str]) -> None:
                 learning.answer_check(enrollment, course, lesson, check, correct)
             learning.complete_lesson(enrollment, course, lesson)
         db.flush()
+
+
+def _pass_scenarios(user: User) -> None:
+    """Play each scenario of the core program through the real services, choosing the best safe option."""
+    from flask import current_app
+
+    from lms.assessments import services as assessments
+    from lms.assessments.definitions import Decision, Narrative
+
+    state = current_app.extensions["lms"]
+    for wanted in state.programs["peer-recovery-core-training"].requirements.assessments:
+        scenario = state.assessments.scenario(wanted.id)
+        attempt = assessments.start_attempt(user, scenario)
+        while attempt.finished_at is None:
+            node = scenario.node(attempt.current_node)
+            if isinstance(node, Narrative):
+                assessments.continue_narrative(attempt, scenario, node.id)
+            elif isinstance(node, Decision):
+                best = max((o for o in node.options if not o.critical), key=lambda o: o.points)
+                assessments.record_decision(attempt, scenario, node.id, best.id)

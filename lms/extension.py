@@ -9,6 +9,7 @@ from flask import Flask
 
 from lms.assessments.definitions import AssessmentCatalog
 from lms.assessments.loader import load_assessments
+from lms.certificates.programs import Programs, load_programs
 from lms.content import Catalog, load_catalog
 from lms.db import Database, close_session
 from lms.mail import MailSender, resolve_sender
@@ -32,6 +33,7 @@ class LMSState:
     mail: MailSender
     limiter: RateLimiter
     url_prefix: str
+    programs: Programs  # certificate programs by slug (certificates/*.yaml)
 
 
 class LMS:
@@ -49,6 +51,7 @@ class LMS:
             "url_prefix", app.config["LMS_URL_PREFIX"])
         catalog = load_catalog(Path(app.config["LMS_CURRICULA_DIR"]))
         assessments = load_assessments(Path(app.config["LMS_ASSESSMENTS_DIR"]), catalog.framework, catalog.courses)
+        programs = load_programs(Path(app.config["LMS_CERTIFICATES_DIR"]), catalog, assessments)
         app.extensions["lms"] = LMSState(
             db=Database(app.config["LMS_DATABASE_URL"]),
             catalog=catalog,
@@ -56,6 +59,7 @@ class LMS:
             mail=resolve_sender(app.config["LMS_MAIL_SENDER"]),
             limiter=RateLimiter(app.config["LMS_RATELIMIT_STORAGE_URI"]),
             url_prefix=prefix.rstrip("/"),
+            programs=programs,
         )
         app.teardown_appcontext(close_session)
 
@@ -86,12 +90,16 @@ class LMS:
             "LMS_CURRICULA_DIR": str(data_dir("curricula")),
             "LMS_ASSESSMENTS_DIR": str(data_dir("assessments")),
             "LMS_TEMPLATES_DIR": str(data_dir("templates")),
+            "LMS_CERTIFICATES_DIR": str(data_dir("certificates")),
             "LMS_LAYOUT_TEMPLATE": "lms/layout.html",
             "LMS_MAIL_SENDER": "lms.mail:LogMailSender",
             "LMS_MAIL_FROM": "no-reply@localhost",
             "LMS_RATELIMIT_STORAGE_URI": "memory://",
             "LMS_RATELIMIT_LOGIN": "10/minute",
             "LMS_RATELIMIT_RESET": "5/hour",
+            "LMS_RATELIMIT_VERIFY": "60/minute",  # per client IP, verify pages and API together; "" = off
+            "LMS_VERIFY_MAX_UPLOAD": 256 * 1024,  # bytes: a credential file or a bulk CSV
+            "LMS_VERIFY_MAX_BULK": 1000,  # codes per bulk request
             "LMS_PASSWORD_MIN_LENGTH": 10,
             "LMS_INVITE_DAYS": 14,
             "LMS_RESET_MAX_AGE": 3600,
@@ -112,6 +120,11 @@ class LMS:
         }
         for key, value in defaults.items():
             app.config.setdefault(key, value)
+        # Open Badges credentials (lms/certificates/credential.py): the issuer's name and web site
+        # follow the site's unless set; RS256 is the OB 3.0 baseline, EdDSA is optional.
+        app.config.setdefault("LMS_ISSUER_NAME", app.config["LMS_SITE_NAME"])
+        app.config.setdefault("LMS_ISSUER_URL", app.config["LMS_BASE_URL"])
+        app.config.setdefault("LMS_SIGNING_ALG", "RS256")
         if app.config["LMS_SIGNUP"] not in ("open", "invite"):
             raise LMSConfigError("LMS_SIGNUP must be 'open' or 'invite'")
 

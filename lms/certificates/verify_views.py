@@ -8,14 +8,11 @@ no CSRF token to check and nothing a cookie could unlock.
 """
 from __future__ import annotations
 
-import math
-import time
 from functools import wraps
 
 from flask import Response, current_app, g, jsonify, make_response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from limits import parse
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -62,8 +59,7 @@ def _retry_after() -> int | None:
         return None
     if limiter.hit("verify-ip", client_ip(), limit):
         return None
-    reset, _ = limiter.strategy.get_window_stats(parse(limit), "lms", "verify-ip", client_ip())
-    return max(1, math.ceil(reset - time.time()))
+    return limiter.retry_after("verify-ip", client_ip(), limit)
 
 
 def throttled(api: bool):
