@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import insert, select, update
 
+from lms import signals
 from lms.db import session as db
 from lms.db import utcnow
 from lms.xapi.clients import client_authority
@@ -60,6 +61,7 @@ def store_statements(statements: list[dict], client: LRSClient | None,
         fresh.append(statement)
     if fresh:
         _insert_batch(fresh, agent_ifi(authority), now)
+        signals.statements_stored.send(fresh, stored=now)
     if attachments:
         rows = [{"sha2": sha2, "content_type": ct, "content": content} for sha2, (ct, content) in attachments.items()]
         db.connection().execute(_insert_ignoring_duplicates(Attachment.__table__), rows)
