@@ -65,6 +65,7 @@ def seed(app) -> tuple[int, int]:
     from lms.db import session as db
     from lms.learning.models import Enrollment, LessonProgress
     from lms.supervision.models import CompetencyEvidence, PracticeLog
+    from lms.supervision.summary import rebuild_summaries
     from lms.xapi.store import store_statements
 
     state = app.extensions["lms"]
@@ -121,6 +122,8 @@ def seed(app) -> tuple[int, int]:
             store_statements(_statements(trainee, 30), client=None)
             if n % 50 == 49:
                 db.commit()
+        # The rows above were written directly, not through the services whose signals keep the summaries.
+        rebuild_summaries()
         db.commit()
         return org.id, empty.id
 

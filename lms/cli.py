@@ -116,13 +116,18 @@ def create_user(email: str, role: str, password: str | None, name: str | None, o
 
 @lms_cli.command("demo")
 def demo() -> None:
-    """Load a demo organization, an admin, two supervisors and six trainees; print the logins."""
-    from lms.demo import DEMO_PASSWORD, load_demo
+    """Load a demo organization (admin, board, two supervisors, six trainees) and certificate holders in
+    every status; print the logins and the certificate codes. Running it again changes nothing."""
+    from lms.demo import DEMO_PASSWORD, demo_certificates, load_demo
 
     users = load_demo()
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for user in users:
         click.echo(f"  {user.role:<10} {user.email:<34} {user.name}")
+    click.echo("Demo certificates, one per status (verify them at the address shown):")
+    for cert in demo_certificates():
+        renews = f" (renews {cert['renews']})" if cert["renews"] else ""
+        click.echo(f"  {cert['label']:<10} {cert['code']}  {cert['holder']}, {cert['program']}{renews}: {cert['url']}")
 
 
 @lms_cli.command("rebuild-summaries")

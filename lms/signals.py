@@ -37,6 +37,10 @@ competency_rated = _signals.signal("competency-rated")
 """A supervisor rated a trainee on a competency, directly or through an observation. Sender: the
 CompetencyEvidence. kwargs: `trainee` (User), `supervisor` (User)."""
 
+statements_stored = _signals.signal("statements-stored")
+"""The LRS stored new xAPI statements (from the recorder or a client). Sender: the list of statements as
+stored (duplicates of earlier ones left out). kwargs: `stored` (datetime, their "stored" timestamp)."""
+
 hours_reviewed = _signals.signal("hours-reviewed")
 """A supervisor approved or returned a practice log. Sender: the PracticeLog. kwargs: `reviewer`
 (User), `approved` (bool)."""

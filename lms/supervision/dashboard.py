@@ -2,6 +2,7 @@
 flags and ratings, gathered with a fixed number of set-based queries whatever the number of trainees."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -13,13 +14,14 @@ from lms.assessments.models import Attempt, AttemptStep
 from lms.db import session as db
 from lms.db import utcnow
 from lms.learning.models import Enrollment, LessonProgress
-from lms.supervision.models import CompetencyEvidence, PracticeLog
+from lms.supervision.models import CompetencyEvidence, PracticeLog, TraineeActivity
 from lms.supervision.services import SUPERVISOR_SOURCES
 from lms.xapi.models import Statement, StatementIndex
 from lms.xapi.recorder import actor
 from lms.xapi.validation import agent_ifi
 
 INACTIVE_DAYS = 14
+INACTIVE_AFTER = timedelta(days=INACTIVE_DAYS)
 CRISIS_COURSE = "crisis-intervention"
 PAGE_SIZE = 50
 # Filter keys and the words on their badges; "inactive" also covers trainees never active.
@@ -40,7 +42,10 @@ class Flag:
 
 @dataclass
 class TraineeSummary:
-    user: User
+    user: User | None  # None when read from the summary table (the page needs only the fields below)
+    user_id: int = 0
+    name: str = ""
+    organization: str | None = None  # the organization's name
     supervisors: list[str] = field(default_factory=list)
     lessons_done: int = 0
     courses_completed: int = 0
@@ -51,6 +56,12 @@ class TraineeSummary:
     pending_hours: float = 0.0
     flags: list[Flag] = field(default_factory=list)
     ratings: dict[str, str] = field(default_factory=dict)  # competency id -> level id (page rows only)
+    keys: tuple[str, ...] = ()  # flag keys, for filtering and sorting before the texts are made
+
+    def __post_init__(self) -> None:
+        if self.user is not None:
+            self.user_id, self.name = self.user.id, self.user.name
+            self.organization = self.user.organization.name if self.user.organization else None
 
     def note(self, moment: datetime | None) -> None:
         if moment is not None and (self.last_activity is None or moment > self.last_activity):
@@ -102,9 +113,7 @@ def sees_whole_org(viewer: User) -> bool:
                                       and viewer.organization_id is not None)
 
 
-def visible_trainees(viewer: User, org_id: int | None = None, supervisor: int | str | None = None) -> list[User]:
-    """One query. `supervisor` is a supervisor's id or "none" (no supervisor); only org admins and
-    admins filter by it, and only admins by organization."""
+def _filtered_scope(viewer: User, org_id: int | None, supervisor: int | str | None) -> Select:
     query = trainee_scope(viewer)
     if viewer.role == "admin" and org_id:
         query = query.where(User.organization_id == org_id)
@@ -112,7 +121,13 @@ def visible_trainees(viewer: User, org_id: int | None = None, supervisor: int | 
         query = query.where(~exists().where(SupervisorAssignment.trainee_id == User.id))
     elif sees_whole_org(viewer) and supervisor is not None:
         query = query.where(User.id.in_(_assigned_to(int(supervisor))))
-    return list(db.scalars(query.order_by(User.name, User.id)))
+    return query
+
+
+def visible_trainees(viewer: User, org_id: int | None = None, supervisor: int | str | None = None) -> list[User]:
+    """One query. `supervisor` is a supervisor's id or "none" (no supervisor); only org admins and
+    admins filter by it, and only admins by organization."""
+    return list(db.scalars(_filtered_scope(viewer, org_id, supervisor).order_by(User.name, User.id)))
 
 
 def filter_choices(viewer: User, org_id: int | None) -> tuple[list[Organization], list[User]]:
@@ -141,7 +156,7 @@ def summarize(trainees: list[User], now: datetime | None = None) -> dict[int, Tr
     _hours(rows, ids)
     _statements(rows, trainees)
     for row in rows.values():
-        row.flags = _flags(row, now)
+        row.flags, row.keys = _flags(row, now), _flag_keys(row, now)
     return rows
 
 
@@ -219,20 +234,35 @@ def _statements(rows: dict[int, TraineeSummary], trainees: list[User]) -> None:
         rows[keys[key]].note(stored)
 
 
-def _flags(row: TraineeSummary, now: datetime) -> list[Flag]:
-    flags = []
-    if row.last_activity is None:
-        flags.append(Flag("inactive", "Never active"))
-    elif now - row.last_activity >= timedelta(days=INACTIVE_DAYS):
-        flags.append(Flag("inactive", f"Inactive {(now - row.last_activity).days} days"))
+def _flag_keys(row: TraineeSummary, now: datetime) -> tuple[str, ...]:
+    """The keys of the row's flags, without their texts (which only the page's rows need)."""
+    keys = []
+    if row.last_activity is None or now - row.last_activity >= INACTIVE_AFTER:
+        keys.append("inactive")
     if row.failed_twice:
-        scenarios = current_app.extensions["lms"].assessments.scenarios
-        titles = sorted(scenarios[s].title if s in scenarios else s for s in row.failed_twice)
-        flags.append(Flag("failed-twice", "Failed twice: " + "; ".join(titles)))
+        keys.append("failed-twice")
     if row.crisis_critical:
-        flags.append(Flag("crisis-critical", FLAGS["crisis-critical"]))
+        keys.append("crisis-critical")
     if row.pending_logs:
-        flags.append(Flag("hours-pending", f"{row.pending_logs} log(s), {row.pending_hours:g} h waiting for approval"))
+        keys.append("hours-pending")
+    return tuple(keys)
+
+
+def _flags(row: TraineeSummary, now: datetime, scenarios: dict | None = None) -> list[Flag]:
+    flags = []
+    for key in _flag_keys(row, now):
+        if key == "inactive" and row.last_activity is None:
+            flags.append(Flag(key, "Never active"))
+        elif key == "inactive":
+            flags.append(Flag(key, f"Inactive {(now - row.last_activity).days} days"))
+        elif key == "failed-twice":
+            scenarios = scenarios if scenarios is not None else current_app.extensions["lms"].assessments.scenarios
+            titles = sorted(scenarios[s].title if s in scenarios else s for s in row.failed_twice)
+            flags.append(Flag(key, "Failed twice: " + "; ".join(titles)))
+        elif key == "hours-pending":
+            flags.append(Flag(key, f"{row.pending_logs} log(s), {row.pending_hours:g} h waiting for approval"))
+        else:
+            flags.append(Flag(key, FLAGS[key]))
     return flags
 
 
@@ -259,32 +289,75 @@ def current_levels_for(trainee_ids: list[int]) -> dict[int, dict[str, str]]:
 # The page ----------------------------------------------------------------------------------------
 
 def _sort_key(sort: str):
+    """Over the (id, name, organization, last activity, ..., flag keys) tuples from `_scope_rows`."""
     never = datetime.min.replace(tzinfo=utcnow().tzinfo)
     if sort == "activity":
-        return lambda r: (r.last_activity or never, r.user.name.lower(), r.user.id)
+        return lambda e: (e[3] or never, e[1].lower(), e[0])
     if sort == "flags":
-        return lambda r: (-len(r.flags), r.user.name.lower(), r.user.id)
-    return lambda r: (r.user.name.lower(), r.user.id)
+        return lambda e: (-len(e[-1]), e[1].lower(), e[0])
+    return lambda e: (e[1].lower(), e[0])
+
+
+def _scope_rows(viewer: User, org_id: int | None, supervisor: int | str | None, now: datetime) -> list[tuple]:
+    """Everyone in scope as (summary columns..., flag keys) tuples, from the summary rows (lms.supervision.summary): one
+    query of plain columns. A trainee without a row has had no event since the summaries were built."""
+    query = (_filtered_scope(viewer, org_id, supervisor).with_only_columns(
+        User.id, User.name, Organization.name.label("organization"), TraineeActivity.last_activity_at,
+        TraineeActivity.lessons_completed, TraineeActivity.courses_completed,
+        # Only the page's rows need the slugs: a count here spares decoding JSON for everyone in scope.
+        func.json_array_length(TraineeActivity.failed_twice).label("failed"), TraineeActivity.crisis_critical,
+        TraineeActivity.pending_logs, TraineeActivity.pending_hours)
+        .outerjoin(Organization, Organization.id == User.organization_id)
+        .outerjoin(TraineeActivity, TraineeActivity.user_id == User.id))
+    inactive_since = now - INACTIVE_AFTER
+    entries = []
+    for row in db.execute(query):
+        _id, _name, _org, last, _lessons, _courses, failed, crisis, logs, _hours = row
+        keys = []
+        if last is None or last <= inactive_since:
+            keys.append("inactive")
+        if failed:
+            keys.append("failed-twice")
+        if crisis:
+            keys.append("crisis-critical")
+        if logs:
+            keys.append("hours-pending")
+        entries.append((*row, keys))
+    return entries
 
 
 def build_dashboard(viewer: User, *, org_id: int | None = None, supervisor: int | str | None = None,
                     flag: str = "", sort: str = "name", page: int = 1, now: datetime | None = None,
                     page_size: int = PAGE_SIZE) -> Dashboard:
-    """Filter and sort over everyone in scope, then load ratings for the page's trainees only."""
-    trainees = visible_trainees(viewer, org_id, supervisor)
-    summaries = list(summarize(trainees, now).values())
-    flag_counts = {key: sum(1 for r in summaries if key in r.flag_keys) for key in FLAGS}
+    """Filter and sort over everyone in scope (from the summary rows), then load the supervisors, the
+    failed scenarios and the current levels of the page's trainees only: three queries whatever the numbers."""
+    now = now or utcnow()
+    entries = _scope_rows(viewer, org_id, supervisor, now)
+    visible = len(entries)
+    counted = Counter(key for entry in entries for key in entry[-1])
+    flag_counts = {key: counted[key] for key in FLAGS}
     if flag == "any":
-        summaries = [r for r in summaries if r.flags]
+        entries = [e for e in entries if e[-1]]
     elif flag:
-        summaries = [r for r in summaries if flag in r.flag_keys]
-    summaries.sort(key=_sort_key(sort))
-    pages = max(1, -(-len(summaries) // page_size))
+        entries = [e for e in entries if flag in e[-1]]
+    entries.sort(key=_sort_key(sort))
+    pages = max(1, -(-len(entries) // page_size))
     number = min(max(1, page), pages)
-    shown = summaries[(number - 1) * page_size:number * page_size]
-    ratings = current_levels_for([r.user.id for r in shown])
+    shown = [TraineeSummary(None, user_id, name, org, lessons_done=lessons or 0, courses_completed=courses or 0,
+                            last_activity=last, crisis_critical=bool(crisis), pending_logs=logs or 0,
+                            pending_hours=float(hours or 0.0), keys=tuple(keys))
+             for user_id, name, org, last, lessons, courses, _failed, crisis, logs, hours, keys
+             in entries[(number - 1) * page_size:number * page_size]]
+    by_id = {r.user_id: r for r in shown}
+    _supervisors(by_id, list(by_id))
+    # Current levels as kept in the summary rows (`current_levels_for` ranks the same way from the evidence).
+    for user_id, levels, failed in db.execute(
+            select(TraineeActivity.user_id, TraineeActivity.levels, TraineeActivity.failed_twice)
+            .where(TraineeActivity.user_id.in_(list(by_id)))):
+        by_id[user_id].ratings, by_id[user_id].failed_twice = levels or {}, failed or []
+    scenarios = current_app.extensions["lms"].assessments.scenarios
     for row in shown:
-        row.ratings = ratings.get(row.user.id, {})
+        row.flags = _flags(row, now, scenarios)
     courses = current_app.extensions["lms"].catalog.courses
-    return Dashboard(shown, len(trainees), len(summaries), number, pages, flag_counts,
+    return Dashboard(shown, visible, len(entries), number, pages, flag_counts,
                      sum(len(c.lessons) for c in courses.values()), len(courses))

@@ -1,7 +1,8 @@
 """The supervisor dashboard (heatmap, flags), the per-trainee drill-down and the organization view."""
 from __future__ import annotations
 
-from flask import abort, current_app, g, render_template, request
+from flask import abort, current_app, g, render_template, request, url_for
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
@@ -9,7 +10,7 @@ from lms.accounts.models import Organization, SupervisorAssignment, User
 from lms.accounts.services import can_view_trainee, supervisors_of
 from lms.db import session as db
 from lms.supervision import dashboard, drilldown
-from lms.supervision.heatmap import heatmap_svg, level_letters
+from lms.supervision.heatmap import heatmap_svg, level_letters, ratings_table_body
 from lms.supervision.services import current_ratings, hour_totals
 from lms.web.access import roles_required
 from lms.web.blueprint import bp
@@ -44,6 +45,23 @@ def existing_path(path: str) -> str | None:
     return full
 
 
+def _trainee_rows(board: dashboard.Dashboard, trainee_path: str, show_org: bool) -> Markup:
+    """The trainees table's rows, built in Python like the heatmap: a Jinja row with a dozen escaped
+    expressions was, with 50 rows, the largest part of the page after the data."""
+    rows, link = [], escape(trainee_path)
+    for r in board.rows:
+        org = f'<br><span class="meta">{escape(r.organization)}</span>' if r.organization and show_org else ""
+        when = (f'<time datetime="{r.last_activity.isoformat()}">{r.last_activity.date().isoformat()}</time>'
+                if r.last_activity else "Never")
+        flags = ('<ul class="flag-list">' + "".join(f'<li class="flag flag-{escape(f.key)}">{escape(f.text)}</li>'
+                                                    for f in r.flags) + "</ul>") if r.flags else "None"
+        rows.append(f'<tr>\n<th scope="row"><a href="{link}{r.user_id}">{escape(r.name)}</a>{org}</th>\n'
+                    f'<td>{escape(", ".join(r.supervisors) or "None assigned")}</td>\n'
+                    f"<td>{r.lessons_done} of {board.lessons_total} lessons; {r.courses_completed} of "
+                    f"{board.courses_total} courses completed</td>\n<td>{when}</td>\n<td>{flags}</td>\n</tr>")
+    return Markup("\n".join(rows))
+
+
 def _scale() -> tuple[list, list[tuple[str, str]]]:
     framework = current_app.extensions["lms"].catalog.framework
     return list(framework.competencies.values()), [(lv.id, lv.label) for lv in framework.scale.levels]
@@ -62,12 +80,17 @@ def supervision_dashboard():
     board = dashboard.build_dashboard(viewer, org_id=org_id, supervisor=supervisor, flag=flag, sort=sort, page=page)
     orgs, supervisors = dashboard.filter_choices(viewer, org_id)
     competencies, levels = _scale()
-    svg = heatmap_svg([(r.user.name, r.ratings) for r in board.rows], [c.id for c in competencies], levels,
-                      title=f"Competency ratings of {len(board.rows)} trainee(s)",
+    grid = [(r.name, r.ratings) for r in board.rows]
+    column_ids = [c.id for c in competencies]
+    svg = heatmap_svg(grid, column_ids, levels, title=f"Competency ratings of {len(board.rows)} trainee(s)",
                       description="Rows are trainees, columns the competencies numbered as in the key; each cell's "
                                   "colour and letter give the current rating. The table below has the same data.")
     filters = {"org": org_id, "supervisor": raw_supervisor or None, "flag": flag or None, "sort": sort}
+    # One url_for and the ids appended in the template: a url_for per row was a tenth of the page's cost.
+    trainee_path = url_for("lms.supervision_trainee", user_id=0).removesuffix("0")
     return render_template("lms/supervision/dashboard.html", board=board, svg=svg, competencies=competencies,
+                           ratings_body=ratings_table_body(grid, column_ids, levels),
+                           trainee_rows=_trainee_rows(board, trainee_path, bool(orgs)),
                            levels=levels, level_names=dict(levels), letters=level_letters(levels), orgs=orgs,
                            supervisors=supervisors, filters=filters, flags=dashboard.FLAGS, sorts=dashboard.SORTS,
                            whole_org=dashboard.sees_whole_org(viewer), hours_path=existing_path("/supervision/hours"),

@@ -29,9 +29,23 @@ def _short(name: str) -> str:
 
 def heatmap_svg(rows: Sequence[tuple[str, dict[str, str]]], competencies: Sequence[str],
                 levels: Sequence[tuple[str, str]], title: str, description: str) -> Markup:
-    """`rows`: (trainee name, {competency id: level id}); columns are numbered 1..n in `competencies` order."""
-    index = {level_id: i for i, (level_id, _label) in enumerate(levels)}
+    """`rows`: (trainee name, {competency id: level id}); columns are numbered 1..n in `competencies` order.
+
+    Each row is a group moved down by a transform, so a cell's markup depends only on its column and level:
+    the few distinct cells are made once and each row is one join (a Jinja loop per cell cost more than
+    the page's queries)."""
     letters = level_letters(levels)
+    looks = [(level_id, f"hm-l{i}", escape(letters[level_id])) for i, (level_id, _label) in enumerate(levels)]
+    columns = []
+    for col, competency in enumerate(competencies):
+        x = NAME_WIDTH + col * CELL_W
+
+        def cell(css: str, mark: str, x: int = x) -> str:
+            return (f'<rect class="hm-cell {css}" x="{x + 1}" y="1" width="{CELL_W - 2}" height="{CELL_H - 2}"/>'
+                    f'<text class="hm-mark {css}" x="{x + CELL_W // 2}" y="{CELL_H - 7}">{mark}</text>')
+
+        columns.append((competency, {level_id: cell(css, mark) for level_id, css, mark in looks},
+                        cell("hm-none", escape("–"))))
     width = NAME_WIDTH + CELL_W * len(competencies)
     height = HEAD_H + CELL_H * len(rows)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="heatmap" role="img" '
@@ -43,16 +57,20 @@ def heatmap_svg(rows: Sequence[tuple[str, dict[str, str]]], competencies: Sequen
         parts.append(f'<text x="{NAME_WIDTH + col * CELL_W + CELL_W // 2}" y="{HEAD_H - 8}">{col + 1}</text>')
     parts.append("</g>")
     for r, (name, ratings) in enumerate(rows):
-        y = HEAD_H + r * CELL_H
-        parts.append(f'<g class="hm-row"><text class="hm-name" x="{NAME_WIDTH - 8}" y="{y + CELL_H - 7}">'
-                     f'{escape(_short(name))}</text>')
-        for col, competency in enumerate(competencies):
-            level = ratings.get(competency)
-            css = f"hm-l{index[level]}" if level in index else "hm-none"
-            x = NAME_WIDTH + col * CELL_W
-            parts.append(f'<rect class="hm-cell {css}" x="{x + 1}" y="{y + 1}" width="{CELL_W - 2}" '
-                         f'height="{CELL_H - 2}"/><text class="hm-mark {css}" x="{x + CELL_W // 2}" '
-                         f'y="{y + CELL_H - 7}">{escape(letters.get(level, "–"))}</text>')
-        parts.append("</g>")
+        cells = "".join(by_level.get(ratings.get(competency), blank) for competency, by_level, blank in columns)
+        parts.append(f'<g class="hm-row"><g transform="translate(0 {HEAD_H + r * CELL_H})">'
+                     f'<text class="hm-name" x="{NAME_WIDTH - 8}" y="{CELL_H - 7}">{escape(_short(name))}</text>'
+                     f'{cells}</g></g>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def ratings_table_body(rows: Sequence[tuple[str, dict[str, str]]], competencies: Sequence[str],
+                       levels: Sequence[tuple[str, str]]) -> Markup:
+    """The `<tbody>` rows of the heatmap's table alternative: a row header per trainee, a level name per cell."""
+    cells = {level_id: f"<td>{escape(label)}</td>" for level_id, label in levels}
+    missing = "<td>No rating</td>"
+    return Markup("\n".join(
+        f'<tr><th scope="row">{escape(name)}</th>'
+        + "".join(cells.get(ratings.get(competency), missing) for competency in competencies) + "</tr>"
+        for name, ratings in rows))

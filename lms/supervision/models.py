@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.db import Base, UTCDateTime, utcnow
@@ -75,3 +75,21 @@ class SignOff(Base):
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdrawn_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class TraineeActivity(Base):
+    """One row per trainee for the supervisor dashboard: derived from the events (lesson progress, attempts,
+    practice logs, xAPI statements), kept by signal receivers in the event's own transaction, and
+    recomputable at any time with `flask lms rebuild-summaries` (lms.supervision.summary)."""
+
+    __tablename__ = "lms_trainee_activity"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id", ondelete="CASCADE"), primary_key=True)
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lessons_completed: Mapped[int] = mapped_column(Integer, default=0)
+    courses_completed: Mapped[int] = mapped_column(Integer, default=0)
+    failed_twice: Mapped[list] = mapped_column(JSON, default=list)  # scenario slugs failed at least twice, sorted
+    crisis_critical: Mapped[bool] = mapped_column(Boolean, default=False)
+    pending_logs: Mapped[int] = mapped_column(Integer, default=0)
+    pending_hours: Mapped[float] = mapped_column(Float, default=0.0)
+    levels: Mapped[dict] = mapped_column(JSON, default=dict)  # competency id -> current level id

@@ -205,6 +205,13 @@ def _hours_changed(trainee_id: int) -> None:
     summary.hours_changed(trainee_id)
 
 
+def _levels_changed(trainee_id: int) -> None:
+    """Keep the dashboard's summary row in step with automatic evidence (supervisors' is signalled)."""
+    from lms.supervision import summary
+
+    summary.levels_changed(trainee_id)
+
+
 def review_hours(supervisor: User, log: PracticeLog, approve: bool, comment: str = "") -> PracticeLog:
     trainee = db.get(User, log.trainee_id)
     if supervisor.id == log.trainee_id:
@@ -328,6 +335,7 @@ def _on_assessment_finished(attempt, assessment=None, **_kwargs) -> None:
             _append_evidence(attempt.user_id, competency_id, level_for_score(scaled), "assessment",
                              source_ref=str(attempt.id))
     db.flush()
+    _levels_changed(attempt.user_id)
 
 
 def _on_course_completed(enrollment, course=None, **_kwargs) -> None:
@@ -336,6 +344,7 @@ def _on_course_completed(enrollment, course=None, **_kwargs) -> None:
         if competency_id in known:
             _append_evidence(enrollment.user_id, competency_id, "developing", "course", source_ref=course.slug)
     db.flush()
+    _levels_changed(enrollment.user_id)
 
 
 _RECEIVERS = ((signals.assessment_finished, _on_assessment_finished),
