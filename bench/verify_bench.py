@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from bench.server import PG_ADMIN_URL
 
-PG_DATABASE = "lms_bench_h7"  # this benchmark's own database
+PG_DATABASE = "lms_bench_verify"  # this benchmark's own database
 CERTIFICATES = 10_000
 HOLDERS = 2_000
 RUNS = 300

@@ -1,9 +1,11 @@
-"""Verification codes: 10 random Crockford base32 symbols (50 bits from `secrets`) and a check symbol.
+"""Verification codes: 10 random Crockford base32 symbols (50 bits from `secrets`) and two check symbols.
 
-The check symbol is Crockford's (https://www.crockford.com/base32.html): the code's value modulo 37,
-written with the 32 data symbols plus * ~ $ = U. 37 is prime, so it catches every single wrong
-symbol and every swap of two neighbours: a mistyped code is refused before any lookup, instead of
-naming someone else's certificate. Codes are stored without dashes and shown as XXXX-XXXX-XXX.
+The check is a weighted sum of the symbols' values modulo 37, written as two symbols of the same
+alphabet, so a code only ever uses the unambiguous Crockford symbols (no I, L, O, U and no
+punctuation that reads badly on paper or in a URL). 37 is prime and larger than the alphabet, and
+the weights differ, so every single wrong symbol and every swap of two neighbouring data symbols
+is caught: a mistyped code is refused before any lookup instead of naming someone else's
+certificate. Codes are stored without dashes and shown as XXXX-XXXX-XXXX.
 """
 from __future__ import annotations
 
@@ -12,17 +14,16 @@ import secrets
 from flask import current_app
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
-CHECK_ALPHABET = ALPHABET + "*~$=U"
 DATA_LENGTH = 10  # 10 x 5 bits = 50 bits: guessing one of a million codes takes ~10^9 tries on average
-CODE_LENGTH = DATA_LENGTH + 1
+CHECK_LENGTH = 2
+CODE_LENGTH = DATA_LENGTH + CHECK_LENGTH
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 def check_symbol(data: str) -> str:
-    value = 0
-    for symbol in data:
-        value = value * 32 + ALPHABET.index(symbol)
-    return CHECK_ALPHABET[value % 37]
+    """The two check symbols: sum of (position + 1) x value, modulo 37, in base 32."""
+    value = sum((position + 1) * ALPHABET.index(symbol) for position, symbol in enumerate(data)) % 37
+    return ALPHABET[value // 32] + ALPHABET[value % 32]
 
 
 def new_code() -> str:
@@ -31,7 +32,7 @@ def new_code() -> str:
 
 
 def format_code(code: str) -> str:
-    """ABCDEFGHJK* -> ABCD-EFGH-JK*."""
+    """ABCDEFGHJKMN -> ABCD-EFGH-JKMN."""
     return f"{code[:4]}-{code[4:8]}-{code[8:]}"
 
 
@@ -45,8 +46,7 @@ def normalize_code(text: str | None) -> str | None:
     compact = "".join(text.split()).replace("-", "").upper()
     if len(compact) != CODE_LENGTH:
         return None
-    data, check = compact[:DATA_LENGTH].translate(_READ_AS), compact[DATA_LENGTH:]
-    check = check.translate(_READ_AS) if check in "OIL" else check
+    data, check = compact[:DATA_LENGTH].translate(_READ_AS), compact[DATA_LENGTH:].translate(_READ_AS)
     if any(symbol not in ALPHABET for symbol in data) or check_symbol(data) != check:
         return None
     return data + check

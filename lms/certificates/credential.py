@@ -309,8 +309,8 @@ def connect() -> None:
     signals.certificate_issued.connect(_on_certificate_issued)
 
 
-# Codes are Crockford base32 plus a check symbol that may be one of * ~ $ = (all legal in a URL path).
-CODE_PATTERN = r"[0-9A-Z*~$=]{1,16}"
+# Codes are Crockford base32 (check symbols included), stored without dashes.
+CODE_PATTERN = r"[0-9A-Z]{1,16}"
 _CODE_IN_URL = re.compile(rf"/credentials/({CODE_PATTERN})$")
 
 

@@ -106,7 +106,7 @@ def test_malformed_code_is_400_with_a_clear_message(client, bad):
 def test_wrong_check_character_is_malformed_not_a_lookup(app, client, holder):
     cert = insert_certificate(app, holder.id)
     code = cert["code"]
-    wrong = code[:10] + ("0" if code[10] != "0" else "1")
+    wrong = code[:11] + ("0" if code[11] != "0" else "1")
     response, html = page(client, wrong)
     assert response.status_code == 400 and cert["number"] not in html
 
