@@ -24,8 +24,18 @@ def db_upgrade(revision: str) -> None:
     from lms.migrations import current_revision, upgrade
 
     engine = _state().db.engine
+    before = current_revision(engine)
     upgrade(engine, revision)
-    click.echo(f"Database at revision {current_revision(engine)} ({engine.url.render_as_string()}).")
+    after = current_revision(engine)
+    if before is not None and before < "0004" <= (after or ""):
+        # 0004 adds the dashboard's per-trainee summary: fill it from the existing events.
+        from lms.db import session as db
+        from lms.supervision.summary import rebuild_summaries
+
+        count = rebuild_summaries()
+        db.commit()
+        click.echo(f"Dashboard summaries built for {count} trainee(s).")
+    click.echo(f"Database at revision {after} ({engine.url.render_as_string()}).")
 
 
 @lms_cli.command("check-content")

@@ -43,7 +43,8 @@ def issue(user_id: int, *, status: str = "active", valid_until="default", issued
 
     n = next(_serial)
     now = issued_at or utcnow() - timedelta(minutes=1)
-    cert = Certificate(number=f"TEST-{n:06d}-{now.microsecond}", code=code or new_code(), user_id=user_id, program=program,
+    cert = Certificate(number=f"TEST-{n:06d}-{now.microsecond}", code=code or new_code(), user_id=user_id,
+                       program=program,
                        status="active", active_key=None, awarded_on=date(2026, 1, 15), issued_at=now,
                        valid_until=now + timedelta(days=730) if valid_until == "default" else valid_until,
                        snapshot=snapshot(), status_index=1000 + n)
