@@ -57,6 +57,7 @@ class TraineeSummary:
     flags: list[Flag] = field(default_factory=list)
     ratings: dict[str, str] = field(default_factory=dict)  # competency id -> level id (page rows only)
     keys: tuple[str, ...] = ()  # flag keys, for filtering and sorting before the texts are made
+    certificates: list[str] = field(default_factory=list)  # "Program: status" in words (page rows only)
 
     def __post_init__(self) -> None:
         if self.user is not None:
@@ -326,11 +327,37 @@ def _scope_rows(viewer: User, org_id: int | None, supervisor: int | str | None, 
     return entries
 
 
+def certificate_statuses(user_ids: list[int], now: datetime) -> dict[int, list[str]]:
+    """Each trainee's current certificates as "Program: status" in words, in one query that reads
+    only the columns it needs (never the stored PDF or credential)."""
+    from lms.certificates.models import Certificate
+
+    if not user_ids:
+        return {}
+    programs = getattr(current_app.extensions["lms"], "programs", {}) or {}
+    result: dict[int, list[str]] = {}
+    rows = db.execute(select(Certificate.user_id, Certificate.program, Certificate.status, Certificate.valid_until,
+                             Certificate.status_changed_at)
+                      .where(Certificate.user_id.in_(user_ids), Certificate.status != "superseded")
+                      .order_by(Certificate.user_id, Certificate.issued_at.desc()))
+    for user_id, program, status, valid_until, changed in rows:
+        name = programs[program].name if program in programs else program
+        if status == "active" and valid_until is not None and valid_until <= now:
+            words = f"expired {valid_until.date().isoformat()}"
+        elif status == "active":
+            words = f"active until {valid_until.date().isoformat()}" if valid_until else "active"
+        else:
+            words = f"{status} {changed.date().isoformat()}" if changed else status
+        result.setdefault(user_id, []).append(f"{name}: {words}")
+    return result
+
+
 def build_dashboard(viewer: User, *, org_id: int | None = None, supervisor: int | str | None = None,
                     flag: str = "", sort: str = "name", page: int = 1, now: datetime | None = None,
                     page_size: int = PAGE_SIZE) -> Dashboard:
     """Filter and sort over everyone in scope (from the summary rows), then load the supervisors, the
-    failed scenarios and the current levels of the page's trainees only: three queries whatever the numbers."""
+    failed scenarios, the current levels and the certificates of the page's trainees only: four queries
+    whatever the numbers."""
     now = now or utcnow()
     entries = _scope_rows(viewer, org_id, supervisor, now)
     visible = len(entries)
@@ -355,6 +382,8 @@ def build_dashboard(viewer: User, *, org_id: int | None = None, supervisor: int 
             select(TraineeActivity.user_id, TraineeActivity.levels, TraineeActivity.failed_twice)
             .where(TraineeActivity.user_id.in_(list(by_id)))):
         by_id[user_id].ratings, by_id[user_id].failed_twice = levels or {}, failed or []
+    for user_id, texts in certificate_statuses(list(by_id), now).items():
+        by_id[user_id].certificates = texts
     scenarios = current_app.extensions["lms"].assessments.scenarios
     for row in shown:
         row.flags = _flags(row, now, scenarios)

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from lms.accounts.models import Organization, SupervisorAssignment, User
 from lms.accounts.services import can_view_trainee, supervisors_of
 from lms.db import session as db
+from lms.db import utcnow
 from lms.supervision import dashboard, drilldown
 from lms.supervision.heatmap import heatmap_svg, level_letters, ratings_table_body
 from lms.supervision.services import current_ratings, hour_totals
@@ -58,7 +59,8 @@ def _trainee_rows(board: dashboard.Dashboard, trainee_path: str, show_org: bool)
         rows.append(f'<tr>\n<th scope="row"><a href="{link}{r.user_id}">{escape(r.name)}</a>{org}</th>\n'
                     f'<td>{escape(", ".join(r.supervisors) or "None assigned")}</td>\n'
                     f"<td>{r.lessons_done} of {board.lessons_total} lessons; {r.courses_completed} of "
-                    f"{board.courses_total} courses completed</td>\n<td>{when}</td>\n<td>{flags}</td>\n</tr>")
+                    f"{board.courses_total} courses completed</td>\n<td>{when}</td>\n<td>{flags}</td>\n"
+                    f"<td>{escape('; '.join(r.certificates) or 'None')}</td>\n</tr>")
     return Markup("\n".join(rows))
 
 
@@ -113,6 +115,7 @@ def supervision_trainee(user_id: int):
                            attempts=drilldown.attempts(trainee), evidence=drilldown.evidence_log(trainee),
                            logs=drilldown.practice_logs(trainee), totals=hour_totals(trainee),
                            sign_offs=drilldown.sign_offs(trainee), ratings=current_ratings(trainee),
+                           certificates=dashboard.certificate_statuses([trainee.id], utcnow()).get(trainee.id, []),
                            supervisors=supervisors_of(trainee), competencies=competencies,
                            competencies_by_id={c.id: c for c in competencies},
                            level_names=dict(levels), links={k: v for k, v in links.items() if v},

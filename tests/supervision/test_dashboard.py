@@ -405,3 +405,36 @@ def test_window_function_levels_agree_with_the_ratings_service(ctx):
     expected = {tid: {c: level for c, (level, _s, _at) in r.items()} for tid, r in current_ratings_for(ids).items()}
     assert dashboard.current_levels_for(ids) == expected
     assert any(expected.values())
+
+
+def test_supervisors_see_their_trainees_certificates_and_statuses(app, client, cohort):
+    from lms.certificates.models import Certificate
+
+    ana, ben, dee = cohort[0], cohort[1], cohort[3]
+    now = datetime.now(UTC)
+
+    def cert(n: int, user_id: int, status: str, valid_until: datetime | None, program: str) -> Certificate:
+        return Certificate(number=f"T-{n}", code=f"CODE{n:08d}", user_id=user_id, program=program, status=status,
+                           awarded_on=now.date(), issued_at=now - timedelta(days=n), valid_until=valid_until,
+                           status_index=n, status_changed_at=now if status != "active" else None)
+
+    with app.app_context():
+        db.add_all([
+            cert(1, ana, "active", now + timedelta(days=400), "peer-recovery-core-training"),
+            cert(2, ben, "active", now - timedelta(days=3), "peer-recovery-core-training"),  # expired
+            cert(3, ben, "revoked", None, "peer-recovery-practice-readiness"),
+            cert(4, ben, "superseded", None, "peer-recovery-core-training"),  # replaced: not listed
+            cert(5, dee, "active", None, "peer-recovery-core-training"),  # not this supervisor's trainee
+        ])
+        db.commit()
+    html = client.get("/supervision").get_data(as_text=True)
+    rows = {name: row for name, row in re.findall(r'<th scope="row"><a href="[^"]*">([^<]*)</a>(.*?)</tr>', html, re.S)}
+    ana_until = (now + timedelta(days=400)).date().isoformat()
+    assert f"Peer Recovery Core Training: active until {ana_until}" in rows["Ana Able"]
+    assert "Peer Recovery Core Training: expired" in rows["Ben Brook"]
+    assert "Peer Recovery Practice Readiness: revoked" in rows["Ben Brook"]
+    assert rows["Ben Brook"].count("Peer Recovery Core Training") == 1  # the superseded one is not listed
+    assert rows["Cy Crisis"].rstrip().endswith("<td>None</td>")
+    assert "Dee Else" not in html
+    detail = client.get(f"/supervision/trainees/{ben}").get_data(as_text=True)
+    assert "Peer Recovery Practice Readiness: revoked" in detail
