@@ -12,7 +12,8 @@ from lms.extension import LMSConfigError
 ENV_KEYS = ("SECRET_KEY", "DATABASE_URL", "LMS_BASE_URL", "LMS_SIGNUP", "LMS_URL_PREFIX", "LMS_MAIL_SENDER",
             "LMS_RATELIMIT_STORAGE_URI", "LMS_CURRICULA_DIR", "LMS_ASSESSMENTS_DIR", "LMS_SITE_NAME", "LMS_SMTP_HOST",
             "LMS_SMTP_PORT", "LMS_SMTP_USER", "LMS_SMTP_PASSWORD", "LMS_MAIL_FROM", "LMS_XAPI_PREFIX",
-            "LMS_XAPI_FORWARD_URL", "LMS_XAPI_FORWARD_USERNAME", "LMS_XAPI_FORWARD_PASSWORD")
+            "LMS_XAPI_FORWARD_URL", "LMS_XAPI_FORWARD_USERNAME", "LMS_XAPI_FORWARD_PASSWORD",
+            "LMS_CERTIFICATES_DIR", "LMS_ISSUER_NAME", "LMS_ISSUER_URL", "LMS_SIGNING_ALG", "LMS_RATELIMIT_VERIFY")
 BOOL_ENV_KEYS = ("LMS_XAPI_RELAY_INPROCESS", "LMS_XAPI_ACTOR_NAMES")
 
 
@@ -39,6 +40,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         LMS(app)
     except (LMSConfigError, ContentErrors) as exc:
         raise SystemExit(f"The LMS cannot start:\n{exc}") from None
+
+    # Pages outside the LMS blueprint (the site-wide 404) get the same security headers.
+    from lms.web.hooks import apply_security_headers
+
+    app.after_request(apply_security_headers)
 
     @app.errorhandler(404)
     def not_found(_exc):

@@ -69,6 +69,9 @@ def normalize_url(url: str) -> str:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalize_url(url)
+    # SQL logs and error messages never show bound values: they hold password hashes, encrypted
+    # signing keys and learners' records (tests/security/test_secrets_logging.py).
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 15}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)

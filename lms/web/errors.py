@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import render_template
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from lms.web.blueprint import bp
@@ -59,3 +59,11 @@ def _database_busy(exc: OperationalError):
         raise exc
     body, code = render_error(503)
     return body, code, {"Retry-After": RETRY_AFTER}
+
+
+@bp.errorhandler(OverflowError)
+@bp.errorhandler(DataError)
+def _value_out_of_range(exc: Exception):
+    # A value the database cannot hold (?org=999…9 overflows SQLite's 64-bit and PostgreSQL's 32-bit
+    # integers; PostgreSQL refuses NUL in text) is bad input, not a server fault.
+    return render_error(400, "A value in the request is too large or contains a character that is not allowed.")

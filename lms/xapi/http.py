@@ -10,7 +10,7 @@ from functools import wraps
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, current_app, g, jsonify, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from lms.db import end_read, utcnow
@@ -67,6 +67,9 @@ def _prepare() -> None:
         request.max_content_length = max_body + 1
         if len(request.get_data(cache=True)) > max_body:
             raise XAPIError(413, f"The request body is larger than {max_body} bytes.")
+    if any("\x00" in value for _, value in request.args.items(multi=True)):
+        # PostgreSQL refuses NUL in text; no IRI, id, agent or time can hold one.
+        raise bad_request("A query parameter contains a NUL character, which is not allowed.")
     if request.method == "OPTIONS":
         return None
     if getattr(view, "lrs_public", False):
@@ -179,6 +182,14 @@ def _http_error(exc: HTTPException):
     response = jsonify({"error": {"code": exc.code, "message": exc.description}})
     response.status_code = exc.code or 500
     return response
+
+
+@xapi_bp.errorhandler(DataError)
+@xapi_bp.errorhandler(OverflowError)
+def _value_out_of_range(exc: Exception):
+    # e.g. an agent filter whose JSON holds "\u0000" (PostgreSQL refuses NUL in text): bad input, not a 500.
+    return _xapi_error(XAPIError(400, "A value in the request is too large or contains a character that is "
+                                      "not allowed (such as NUL)."))
 
 
 @xapi_bp.errorhandler(OperationalError)

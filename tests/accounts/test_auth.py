@@ -93,7 +93,7 @@ def test_login_redirects_only_to_local_paths(client, make_user, auth):
 def test_post_without_csrf_token_is_refused(client, make_user, app):
     user = make_user()
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 200 and "The form expired" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "The form expired" in response.get_data(as_text=True)
     response = client.post("/signup", data=NEW)
     assert count_users(app) == 1
 

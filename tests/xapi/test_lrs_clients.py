@@ -105,7 +105,7 @@ def test_forwarding_page_shows_queue_errors_and_parked_items_with_retry(app, cli
     assert post_form(client, "/admin/lrs/forwarding/retry-all", token_from="/admin/lrs/forwarding").status_code == 302
     html = client.get("/admin/lrs/forwarding").get_data(as_text=True)
     assert 'id="queue-depth">6<' in html and "No parked statements." in html
-    assert client.post("/admin/lrs/forwarding/retry-all").status_code == 302  # no CSRF token: nothing happens
+    assert client.post("/admin/lrs/forwarding/retry-all").status_code == 400  # no CSRF token: refused, nothing happens
 
 
 def test_forwarding_page_when_forwarding_is_off(client, login_as):
