@@ -13,7 +13,8 @@ ENV_KEYS = ("SECRET_KEY", "DATABASE_URL", "LMS_BASE_URL", "LMS_SIGNUP", "LMS_URL
             "LMS_RATELIMIT_STORAGE_URI", "LMS_CURRICULA_DIR", "LMS_ASSESSMENTS_DIR", "LMS_SITE_NAME", "LMS_SMTP_HOST",
             "LMS_SMTP_PORT", "LMS_SMTP_USER", "LMS_SMTP_PASSWORD", "LMS_MAIL_FROM", "LMS_XAPI_PREFIX",
             "LMS_XAPI_FORWARD_URL", "LMS_XAPI_FORWARD_USERNAME", "LMS_XAPI_FORWARD_PASSWORD",
-            "LMS_CERTIFICATES_DIR", "LMS_ISSUER_NAME", "LMS_ISSUER_URL", "LMS_SIGNING_ALG", "LMS_RATELIMIT_VERIFY")
+            "LMS_CERTIFICATES_DIR", "LMS_ISSUER_NAME", "LMS_ISSUER_URL", "LMS_SIGNING_ALG", "LMS_RATELIMIT_VERIFY",
+            "LMS_TRUSTED_PROXIES")
 BOOL_ENV_KEYS = ("LMS_XAPI_RELAY_INPROCESS", "LMS_XAPI_ACTOR_NAMES")
 
 
@@ -40,6 +41,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         LMS(app)
     except (LMSConfigError, ContentErrors) as exc:
         raise SystemExit(f"The LMS cannot start:\n{exc}") from None
+
+    # Behind a reverse proxy, trust its X-Forwarded-* headers (client IP for rate limits, https for
+    # HSTS and secure cookies) - but only as many hops as configured, so clients cannot forge them.
+    proxies = int(app.config.get("LMS_TRUSTED_PROXIES") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     # Pages outside the LMS blueprint (the site-wide 404) get the same security headers.
     from lms.web.hooks import apply_security_headers
