@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, text
 
-from bench.server import PG_ADMIN_URL
+from bench import server
 
 PG_DATABASE = os.environ.get("BENCH_DASHBOARD_DB", "lms_bench_h2")  # its own database, apart from the others
 TRAINEES, PASSWORD = 200, "bench password 123"
@@ -20,18 +20,7 @@ NOW = datetime.now(UTC)
 
 
 def fresh_database(kind: str, workdir: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    from lms.db import make_engine
-
-    if kind == "sqlite":
-        return f"sqlite:///{workdir}/dashboard.sqlite3"
-    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
-    admin.dispose()
-    return make_url(PG_ADMIN_URL).set(database=PG_DATABASE).render_as_string(hide_password=False)
+    return server.fresh_database(kind, workdir, database=PG_DATABASE)
 
 
 def _app(url: str):

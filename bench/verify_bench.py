@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import text
 
-from bench.server import PG_ADMIN_URL
+from bench import server
 
 PG_DATABASE = "lms_bench_verify"  # this benchmark's own database
 CERTIFICATES = 10_000
@@ -23,18 +23,7 @@ BULK_RUNS = 10
 
 
 def fresh_database(kind: str, workdir: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    from lms.db import make_engine
-
-    if kind == "sqlite":
-        return f"sqlite:///{workdir}/verify-bench.sqlite3"
-    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
-    admin.dispose()
-    return make_url(PG_ADMIN_URL).set(database=PG_DATABASE).render_as_string(hide_password=False)
+    return server.fresh_database(kind, workdir, database=PG_DATABASE)
 
 
 def _app(url: str):
