@@ -43,6 +43,8 @@ instance/config.py: | $(BIN)/.installed
 	mkdir -p instance
 	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
 
+# Links printed by the demo and in the QR codes point at the address being served, unless set.
+run: export LMS_BASE_URL ?= http://$(HOST):$(PORT)
 run: setup instance/config.py
 	$(BIN)/flask lms init
 	$(BIN)/flask lms demo
