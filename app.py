@@ -5,17 +5,9 @@ import os
 
 from flask import Flask, render_template
 
-from lms import LMS
+from lms import LMS, settings
 from lms.content import ContentErrors
 from lms.extension import LMSConfigError
-
-ENV_KEYS = ("SECRET_KEY", "DATABASE_URL", "LMS_BASE_URL", "LMS_SIGNUP", "LMS_URL_PREFIX", "LMS_MAIL_SENDER",
-            "LMS_RATELIMIT_STORAGE_URI", "LMS_CURRICULA_DIR", "LMS_ASSESSMENTS_DIR", "LMS_SITE_NAME", "LMS_SMTP_HOST",
-            "LMS_SMTP_PORT", "LMS_SMTP_USER", "LMS_SMTP_PASSWORD", "LMS_MAIL_FROM", "LMS_XAPI_PREFIX",
-            "LMS_XAPI_FORWARD_URL", "LMS_XAPI_FORWARD_USERNAME", "LMS_XAPI_FORWARD_PASSWORD",
-            "LMS_CERTIFICATES_DIR", "LMS_ISSUER_NAME", "LMS_ISSUER_URL", "LMS_SIGNING_ALG", "LMS_RATELIMIT_VERIFY",
-            "LMS_TRUSTED_PROXIES")
-BOOL_ENV_KEYS = ("LMS_XAPI_RELAY_INPROCESS", "LMS_XAPI_ACTOR_NAMES")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -29,9 +21,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
     app.config.from_pyfile("config.py", silent=True)
-    app.config.from_mapping({key: os.environ[key] for key in ENV_KEYS if os.environ.get(key)})
-    app.config.from_mapping({key: os.environ[key].strip().lower() in ("1", "true", "yes", "on")
-                             for key in BOOL_ENV_KEYS if os.environ.get(key)})
+    # Every setting in lms/settings.py can come from the environment, which wins over instance/config.py.
+    try:
+        app.config.from_mapping(settings.from_environ(os.environ))
+    except settings.SettingsError as exc:
+        raise SystemExit(f"The LMS cannot start:\n{exc}") from None
     if test_config:
         app.config.from_mapping(test_config)
     # Cookies are sent only over HTTPS when the site is served over HTTPS.

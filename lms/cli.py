@@ -86,6 +86,22 @@ def check_content(path: Path | None) -> None:
                    f"{len(program.requirements.courses)} courses, {len(program.requirements.assessments)} assessments")
 
 
+@lms_cli.command("settings")
+@click.option("--markdown", is_flag=True, help="Print the README's settings table.")
+def settings_command(markdown: bool) -> None:
+    """List every setting with its current value (secrets hidden), or the README table."""
+    from lms import settings
+
+    if markdown:
+        click.echo(settings.markdown_table(), nl=False)
+        return
+    for setting in settings.SETTINGS:
+        value = current_app.config.get(setting.name, "")
+        if setting.name in ("SECRET_KEY", "LMS_SMTP_PASSWORD", "LMS_XAPI_FORWARD_PASSWORD") and value:
+            value = "(set)"
+        click.echo(f"{setting.name} = {value!r}")
+
+
 @lms_cli.command("init")
 @click.pass_context
 def init(ctx: click.Context) -> None:
