@@ -90,6 +90,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LMS_RATELIMIT_RESET", str, "5/hour", "Password-reset requests per IP and per account."),
     Setting("LMS_RATELIMIT_VERIFY", str, "60/minute", "Verification requests per client IP (pages and API); "
             "`\"\"` turns it off when a proxy limits instead."),
+    Setting("LMS_RATELIMIT_XAPI_AUTH", str, "20/minute", "Failed LRS Basic sign-ins per client IP; past the "
+            "limit every sign-in from that address gets 429 with Retry-After. `\"\"` turns it off."),
     # Verification ------------------------------------------------------------------------------
     Setting("LMS_VERIFY_MAX_UPLOAD", int, 256 * KB, "Largest credential file or bulk CSV, in bytes.", minimum=1),
     Setting("LMS_VERIFY_MAX_BULK", int, 1000, "Codes per bulk verification request.", minimum=1),
@@ -108,6 +110,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LMS_XAPI_PAGE_SIZE", int, 100, "Statements per page of an LRS query.", minimum=1),
     Setting("LMS_XAPI_ACTOR_NAMES", bool, False, "Put learners' names in statements (personal data; off by "
             "default)."),
+    Setting("LMS_XAPI_FREE_TEXT", bool, False, "Put supervisors' free text (rating and hour-review comments, "
+            "sign-off statements, withdrawal reasons) in statements as `result.response` (personal data; off by "
+            "default)."),
+    Setting("LMS_XAPI_MAX_DEPTH", int, 32, "How many levels client JSON sent to the LRS may nest (statements, "
+            "documents, `agent` parameters, JWS); deeper is a 400.", minimum=4),
+    Setting("LMS_XAPI_MORE_MAX_AGE", int, 24 * 3600, "Seconds a `more` link works; it works only for the "
+            "credentials that ran the query.", minimum=1),
+    Setting("LMS_XAPI_ALLOW_ALL_SCOPE_VOIDING", bool, False, "Let LRS credentials with the `all` scope void "
+            "statements they did not store, the LMS's own included (otherwise a client voids only its own)."),
     Setting("LMS_XAPI_FORWARD_URL", str, "", "An external LRS to forward every statement to (its base endpoint)."),
     Setting("LMS_XAPI_FORWARD_USERNAME", str, "", "Basic-auth user for the external LRS."),
     Setting("LMS_XAPI_FORWARD_PASSWORD", str, "", "Basic-auth password for the external LRS."),

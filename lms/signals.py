@@ -39,7 +39,8 @@ CompetencyEvidence. kwargs: `trainee` (User), `supervisor` (User)."""
 
 statements_stored = _signals.signal("statements-stored")
 """The LRS stored new xAPI statements (from the recorder or a client). Sender: the list of statements as
-stored (duplicates of earlier ones left out). kwargs: `stored` (datetime, their "stored" timestamp)."""
+stored (duplicates of earlier ones left out). kwargs: `stored` (datetime, their "stored" timestamp) and
+`authority_key` (str, who stored them: the LMS's own key is `lms.xapi.authority.lms_authority_key()`)."""
 
 hours_reviewed = _signals.signal("hours-reviewed")
 """A supervisor approved or returned a practice log. Sender: the PracticeLog. kwargs: `reviewer`

@@ -16,6 +16,7 @@ from lms.db import utcnow
 from lms.learning.models import Enrollment, LessonProgress
 from lms.supervision.models import CompetencyEvidence, PracticeLog, TraineeActivity
 from lms.supervision.services import SUPERVISOR_SOURCES
+from lms.xapi.authority import lms_authority_key
 from lms.xapi.models import Statement, StatementIndex
 from lms.xapi.recorder import actor
 from lms.xapi.validation import agent_ifi
@@ -226,9 +227,12 @@ def _hours(rows: dict[int, TraineeSummary], ids: list[int]) -> None:
 
 def _statements(rows: dict[int, TraineeSummary], trainees: list[User]) -> None:
     keys = {agent_key(u): u.id for u in trainees}
-    # The newest statement of each agent is its highest seq: an index-only MAX per key, then one join.
+    # The newest statement the LMS recorded about each agent is its highest seq: a MAX per key over the index
+    # joined to the LMS's own statements (what LRS clients report is not activity: review M2), then one join.
     latest = (select(StatementIndex.key, func.max(StatementIndex.statement_seq).label("seq"))
-              .where(StatementIndex.key.in_(list(keys)), StatementIndex.narrow.is_(True))
+              .join(Statement, Statement.seq == StatementIndex.statement_seq)
+              .where(StatementIndex.key.in_(list(keys)), StatementIndex.narrow.is_(True),
+                     Statement.authority_key == lms_authority_key())
               .group_by(StatementIndex.key).subquery())
     query = select(latest.c.key, Statement.stored).join(Statement, Statement.seq == latest.c.seq)
     for key, stored in db.execute(query):

@@ -2,6 +2,7 @@
 evidence log, hours and sign-offs."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,10 +17,12 @@ from lms.db import session as db
 from lms.supervision.dashboard import agent_key
 from lms.supervision.models import CompetencyEvidence, PracticeLog, SignOff
 from lms.web.pagination import Page, paginate
-from lms.xapi.models import Statement, StatementIndex
+from lms.xapi.authority import lms_authority_key
+from lms.xapi.models import LRSClient, Statement, StatementIndex
 
 TIMELINE_PAGE = 20
 EVIDENCE_LIMIT = 200
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ class TimelineEntry:
     name: str
     outcome: str
     at: datetime
+    # None for what the LMS recorded; otherwise the name of the LRS client whose credentials stored it.
+    reported_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,16 +59,22 @@ class AttemptView:
 
 # Timeline ----------------------------------------------------------------------------------------
 
+def _printable(text: str) -> str:
+    """Lone surrogates cannot be encoded as UTF-8 (the page would fail): shown as U+FFFD. The LRS refuses them
+    now; statements stored before it did may still hold one."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _words(langmap, fallback: str) -> str:
     if isinstance(langmap, dict) and langmap:
         for lang in ("en-US", "en"):
             if lang in langmap:
-                return str(langmap[lang])
-        return str(next(iter(langmap.values())))
-    return fallback
+                return _printable(str(langmap[lang]))
+        return _printable(str(next(iter(langmap.values()))))
+    return _printable(fallback)
 
 
-def describe(statement: Statement) -> TimelineEntry:
+def describe(statement: Statement, reported_by: str | None = None) -> TimelineEntry:
     """Verb and object in words; agents as objects are never named (they may be other people)."""
     data = statement.data
     verb_id = data["verb"]["id"]
@@ -87,17 +98,29 @@ def describe(statement: Statement) -> TimelineEntry:
         at = datetime.fromisoformat(data["timestamp"])
     except (KeyError, TypeError, ValueError):
         at = statement.stored
-    return TimelineEntry(verb, name, ", ".join(outcome), at)
+    return TimelineEntry(verb, name, ", ".join(outcome), at, reported_by)
 
 
 def timeline(trainee: User, page: int, size: int = TIMELINE_PAGE) -> tuple[Page, list[TimelineEntry]]:
-    """The trainee's statements in the built-in LRS, newest first (arrival order), one page."""
+    """The trainee's statements in the built-in LRS, newest first (arrival order), one page. What an LRS client
+    stored about the trainee is listed too, but marked as reported by that client (review M2)."""
     index = aliased(StatementIndex)
     query = (select(Statement).join(index, index.statement_seq == Statement.seq)
              .where(index.key == agent_key(trainee), index.narrow.is_(True), Statement.voided.is_(False))
              .order_by(Statement.seq.desc()))
     result = paginate(query, page, size)
-    return result, [describe(s) for s in result.items]
+    reporters = _reporters({s.authority_key for s in result.items} - {lms_authority_key()})
+    return result, [describe(s, reporters.get(s.authority_key)) for s in result.items]
+
+
+def _reporters(authority_keys: set[str]) -> dict[str, str]:
+    """Client name by authority key ("account:<base>|<client key>"); the key itself for a deleted client."""
+    if not authority_keys:
+        return {}
+    by_client_key = {key.rpartition("|")[2]: key for key in authority_keys}
+    query = select(LRSClient.key, LRSClient.name).where(LRSClient.key.in_(sorted(by_client_key)))
+    names = {key: name for key, name in db.execute(query)}
+    return {key: _printable(names.get(client_key, client_key)) for client_key, key in by_client_key.items()}
 
 
 # Attempts ----------------------------------------------------------------------------------------

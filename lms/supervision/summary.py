@@ -12,6 +12,7 @@ from lms.accounts.models import User
 from lms.db import session as db
 from lms.supervision import dashboard
 from lms.supervision.models import TraineeActivity
+from lms.xapi.authority import lms_authority_key
 from lms.xapi.recorder import base
 from lms.xapi.store import index_keys
 
@@ -94,8 +95,11 @@ def on_competency_rated(evidence, **_kwargs) -> None:
     levels_changed(evidence.trainee_id)
 
 
-def on_statements_stored(statements, stored: datetime, **_kwargs) -> None:
-    """Statements about our own learners count as activity, as the LRS files them (the narrow agent keys)."""
+def on_statements_stored(statements, stored: datetime, authority_key: str | None = None, **_kwargs) -> None:
+    """Statements the LMS recorded about our own learners count as activity, as the LRS files them (the narrow
+    agent keys). What LRS clients report about a trainee is theirs, not activity the LMS saw (review M2)."""
+    if authority_key != lms_authority_key():
+        return
     prefix = "agent|account:" + base() + "|"
     learner_ids = {key[len(prefix):] for statement in statements for key, narrow in index_keys(statement)
                    if narrow and key.startswith(prefix)}

@@ -31,6 +31,14 @@ class _MemoryWindows:
             window.append(now)
             return True
 
+    def test(self, scope: str, key: str, amount: int, seconds: int) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            window = self.hits.get((scope, key))
+            while window and window[0] <= now - seconds:
+                window.popleft()
+            return not window or len(window) < amount
+
     def retry_after(self, scope: str, key: str, seconds: int) -> float:
         with self.lock:
             window = self.hits.get((scope, key))
@@ -57,6 +65,13 @@ class RateLimiter:
         if self.memory is not None:
             return self.memory.hit(scope, key, item.amount, item.get_expiry())
         return self.strategy.hit(item, "lms", scope, key)
+
+    def test(self, scope: str, key: str, limit: str) -> bool:
+        """True while the key has hits left in its window; counts nothing (for limits on failures only)."""
+        item = parse(limit)
+        if self.memory is not None:
+            return self.memory.test(scope, key, item.amount, item.get_expiry())
+        return self.strategy.test(item, "lms", scope, key)
 
     def retry_after(self, scope: str, key: str, limit: str) -> int:
         item = parse(limit)

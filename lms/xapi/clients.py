@@ -16,6 +16,9 @@ from lms.xapi.models import LRSClient
 SCOPES = ("statements/write", "statements/read/mine", "statements/read", "state", "define", "profile",
           "all/read", "all")
 DEFAULT_SCOPES = ("statements/write", "statements/read/mine")
+# A secret someone chooses (flask lms lrs-client create --secret) guards a whole LRS client; the generated
+# ones are 32 characters. Failed attempts are also throttled per IP (LMS_RATELIMIT_XAPI_AUTH).
+MIN_SECRET_LENGTH = 24
 # What each scope grants, beyond itself.
 _IMPLIES = {
     "all": set(SCOPES),
@@ -65,8 +68,9 @@ def create_client(name: str, scopes: list[str] | tuple[str, ...] = DEFAULT_SCOPE
         raise ClientError("A client needs a name.")
     key = key or secrets.token_hex(12)
     secret = secret or secrets.token_urlsafe(24)
-    if len(secret) < 16:
-        raise ClientError("Use a secret of at least 16 characters (a long random value).")
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ClientError(f"The secret has {len(secret)} characters; use at least {MIN_SECRET_LENGTH} (a long "
+                          "random value, or omit --secret to have one generated).")
     if db.scalar(select(LRSClient).where(LRSClient.key == key)):
         raise ClientError(f"A client with the key '{key}' already exists.")
     client = LRSClient(name=name.strip(), key=key, secret_hash=hash_secret(secret),

@@ -15,6 +15,7 @@ from werkzeug.http import parse_options_header
 
 from lms.db import session as db
 from lms.db import utcnow
+from lms.web.jsoninput import DEFAULT_MAX_DEPTH, JSONInputError, parse_json
 from lms.xapi.models import Document
 
 STATE, ACTIVITY_PROFILE, AGENT_PROFILE = "state", "activity_profile", "agent_profile"
@@ -42,6 +43,10 @@ class Scope:
     activity_id: str = ""
     agent_key: str = ""
     registration: str | None = None
+    # Whose documents (lms/xapi/authority.py): new documents are filed under `owner`; unless `see_all` (the LMS,
+    # `all` credentials), reads, lists, writes and deletes see only the owner's documents (review M6).
+    owner: str = ""
+    see_all: bool = True
 
 
 def etag_of(content: bytes) -> str:
@@ -60,6 +65,8 @@ def _where(scope: Scope, *, exact_registration: bool):
         clauses.append(Document.registration == (scope.registration or ""))
     elif scope.registration is not None:
         clauses.append(Document.registration == scope.registration)
+    if not scope.see_all:
+        clauses.append(Document.authority_key == scope.owner)
     return clauses
 
 
@@ -67,7 +74,7 @@ def lock(scope: Scope, doc_id: str) -> None:
     """Serialize writers of one document slot (PostgreSQL advisory lock for this transaction).
 
     The document table has no unique key over its slot, so two first PUTs could otherwise both insert.
-    SQLite has a single writer already.
+    SQLite has a single writer already. The lock covers the slot whoever owns the documents in it.
     """
     if db.get_bind().dialect.name != "postgresql":
         return
@@ -130,7 +137,7 @@ def put_document(scope: Scope, doc_id: str, content: bytes, content_type: str,
     now = utcnow()
     if document is None:
         document = Document(kind=scope.kind, activity_id=scope.activity_id, agent_key=scope.agent_key,
-                            registration=scope.registration or "", doc_id=doc_id)
+                            registration=scope.registration or "", doc_id=doc_id, authority_key=scope.owner)
         db.add(document)
     document.content, document.content_type = content, content_type
     document.etag, document.updated = etag_of(content), now
@@ -138,32 +145,27 @@ def put_document(scope: Scope, doc_id: str, content: bytes, content_type: str,
     return document
 
 
-def _json_object(content: bytes, what: str) -> dict:
+def _json_object(content: bytes, what: str, max_depth: int) -> dict:
     try:
-        value = json.loads(content, parse_constant=_no_constant)
-    except (ValueError, UnicodeDecodeError):
-        raise DocumentError(400, f"The {what} is not valid JSON, so it cannot be merged.") from None
+        value = parse_json(content, what=f"The {what}", max_depth=max_depth)
+    except JSONInputError as exc:
+        raise DocumentError(400, f"{exc} It cannot be merged.") from None
     if not isinstance(value, dict):
         raise DocumentError(400, f"The {what} is not a JSON object, so it cannot be merged.")
     return value
 
 
-def _no_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
-
-
 def post_document(scope: Scope, doc_id: str, content: bytes, content_type: str,
-                  existing: Document | None = None) -> Document:
+                  existing: Document | None = None, max_depth: int = DEFAULT_MAX_DEPTH) -> Document:
     """Communication 2.2 "JSON Procedure": store a new document, or merge top-level properties of a posted
     JSON object into an existing JSON object document. Anything else is a 400 and changes nothing."""
     document = existing if existing is not None else get_document(scope, doc_id)
     if document is None:
         if is_json_type(content_type):
             try:
-                json.loads(content, parse_constant=_no_constant)
-            except (ValueError, UnicodeDecodeError):
-                raise DocumentError(400, "The posted document is labelled application/json but is not valid "
-                                         "JSON.") from None
+                parse_json(content, what="The posted document", max_depth=max_depth)
+            except JSONInputError as exc:
+                raise DocumentError(400, f"{exc} (It is labelled application/json.)") from None
         return put_document(scope, doc_id, content, content_type, None)
     if not is_json_type(content_type):
         raise DocumentError(400, "A document exists here, so POST merges: the posted document must be an "
@@ -171,9 +173,10 @@ def post_document(scope: Scope, doc_id: str, content: bytes, content_type: str,
     if not is_json_type(document.content_type):
         raise DocumentError(400, f"The existing document is {document.content_type}, not application/json, so it "
                                  "cannot be merged (use PUT to replace it).")
-    posted = _json_object(content, "posted document")
-    merged = _json_object(document.content, "existing document")
+    posted = _json_object(content, "posted document", max_depth)
+    merged = _json_object(document.content, "existing document", max_depth)
     merged.update(posted)
+    # Both sides went through parse_json, so no lone surrogate can make the UTF-8 encoding fail.
     body = json.dumps(merged, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return put_document(scope, doc_id, body, JSON_TYPE, document)
 

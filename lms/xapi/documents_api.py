@@ -18,9 +18,11 @@ from werkzeug.http import http_date
 
 from lms.db import session as db
 from lms.xapi import documents
+from lms.xapi.authority import authority_key, has_all
 from lms.xapi.clients import granted
 from lms.xapi.documents import ACTIVITY_PROFILE, AGENT_PROFILE, STATE, DocumentError, Scope
-from lms.xapi.http import XAPIError, bad_request, scope_required, xapi_bp
+from lms.xapi.http import XAPIError, bad_request, max_depth, read_json, scope_required, xapi_bp
+from lms.xapi.iri import is_header_media_type
 from lms.xapi.models import Activity, Statement, StatementIndex
 from lms.xapi.validation import StatementError, agent_ifi, is_iri, is_uuid, parse_timestamp, validate_agent
 
@@ -62,10 +64,7 @@ def _activity_id(value: str) -> str:
 
 
 def _agent(value: str) -> dict:
-    try:
-        agent = json.loads(value)
-    except ValueError:
-        raise bad_request("agent must be an Agent object in JSON; the value given is not valid JSON.") from None
+    agent = read_json(value, "The agent parameter")
     try:
         validate_agent(agent, path="agent", allow_group=False)
     except StatementError as exc:
@@ -86,8 +85,8 @@ def _since(value: str | None) -> datetime | None:
         return None
     try:
         return parse_timestamp(value)
-    except StatementError:
-        raise bad_request(f"since must be an ISO 8601 timestamp, not {value!r}.") from None
+    except StatementError as exc:
+        raise bad_request(f"since {exc.rule}: {value!r}.") from None
 
 
 def _doc_id(params: dict[str, str], name: str) -> str | None:
@@ -100,6 +99,26 @@ def _doc_id(params: dict[str, str], name: str) -> str | None:
 def _need_write(scope_name: str) -> None:
     if scope_name not in granted(g.lrs_client.scopes):
         raise XAPIError(403, f"These credentials lack the {scope_name} scope needed to change documents.")
+
+
+def _scope(kind: str, **where) -> Scope:
+    """The documents these credentials work on: their own, or everyone's with the `all` scope, and everyone's
+    to read with `all/read` ("unrestricted read access", Communication 4.2). Review M6."""
+    client = g.lrs_client
+    see_all = has_all(client) or (_method() == "GET" and "all/read" in client.scopes)
+    return Scope(kind, owner=authority_key(client), see_all=see_all, **where)
+
+
+def _content_type() -> str:
+    """The Content-Type a document is stored (and later served) with: RFC 7231 media type syntax in printable
+    ASCII. A form field of the alternate request syntax can carry CR, LF or NUL where a header cannot (L2)."""
+    content_type = request.headers.get("Content-Type", "").strip() or "application/octet-stream"
+    if len(content_type) > MAX_CONTENT_TYPE:
+        raise bad_request(f"The Content-Type is longer than {MAX_CONTENT_TYPE} characters.")
+    if not is_header_media_type(content_type):
+        raise bad_request("The Content-Type must be a media type such as application/json or text/plain; "
+                          "charset=utf-8, in printable ASCII (no line breaks or control characters).")
+    return content_type
 
 
 def _header(name: str) -> str | None:
@@ -118,8 +137,8 @@ def state():
         _need_write("state")
     allowed = ("activityId", "agent", "registration", "stateId") + (("since",) if method == "GET" else ())
     params = _params(allowed, ("activityId", "agent") + (("stateId",) if method in ("PUT", "POST") else ()))
-    scope = Scope(STATE, activity_id=_activity_id(params["activityId"]), agent_key=agent_ifi(_agent(params["agent"])),
-                  registration=_registration(params.get("registration")))
+    scope = _scope(STATE, activity_id=_activity_id(params["activityId"]), agent_key=agent_ifi(_agent(params["agent"])),
+                   registration=_registration(params.get("registration")))
     return _handle(method, scope, _doc_id(params, "stateId"), _since(params.get("since")), profile=False)
 
 
@@ -131,7 +150,7 @@ def activity_profile():
         _need_write("profile")
     allowed = ("activityId", "profileId") + (("since",) if method == "GET" else ())
     params = _params(allowed, ("activityId",) + (("profileId",) if method != "GET" else ()))
-    scope = Scope(ACTIVITY_PROFILE, activity_id=_activity_id(params["activityId"]))
+    scope = _scope(ACTIVITY_PROFILE, activity_id=_activity_id(params["activityId"]))
     return _handle(method, scope, _doc_id(params, "profileId"), _since(params.get("since")), profile=True)
 
 
@@ -143,7 +162,7 @@ def agent_profile():
         _need_write("profile")
     allowed = ("agent", "profileId") + (("since",) if method == "GET" else ())
     params = _params(allowed, ("agent",) + (("profileId",) if method != "GET" else ()))
-    scope = Scope(AGENT_PROFILE, agent_key=agent_ifi(_agent(params["agent"])))
+    scope = _scope(AGENT_PROFILE, agent_key=agent_ifi(_agent(params["agent"])))
     return _handle(method, scope, _doc_id(params, "profileId"), _since(params.get("since")), profile=True)
 
 
@@ -171,21 +190,22 @@ def _write(method: str, scope: Scope, doc_id: str, profile: bool) -> None:
     if method == "DELETE":
         documents.delete_document(scope, doc_id)
         return
-    content_type = request.headers.get("Content-Type", "").strip() or "application/octet-stream"
-    if len(content_type) > MAX_CONTENT_TYPE:
-        raise DocumentError(400, f"The Content-Type header is longer than {MAX_CONTENT_TYPE} characters.")
+    content_type = _content_type()
     content = request.get_data()
     if method == "PUT":
         documents.put_document(scope, doc_id, content, content_type, existing)
     else:
-        documents.post_document(scope, doc_id, content, content_type, existing)
+        documents.post_document(scope, doc_id, content, content_type, existing, max_depth=max_depth())
 
 
 def _get_one(scope: Scope, doc_id: str) -> Response:
     document = documents.get_document(scope, doc_id)
     if document is None:
         raise XAPIError(404, "No document with that id here.")
-    response = Response(document.content, status=200, content_type=document.content_type)
+    # A Content-Type stored before it was checked (review L2) is served as bytes rather than breaking the answer.
+    content_type = document.content_type if is_header_media_type(document.content_type) \
+        else "application/octet-stream"
+    response = Response(document.content, status=200, content_type=content_type)
     response.headers["ETag"] = f'"{document.etag}"'
     response.headers["Last-Modified"] = http_date(document.updated)
     return response
@@ -200,8 +220,9 @@ def _get_ids(scope: Scope, since: datetime | None) -> Response:
 
 
 def _json_response(value: object) -> Response:
-    """JSON with an ETag of its bytes (Communication 3.1: every GET answer carries one)."""
-    body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """JSON with an ETag of its bytes (Communication 3.1: every GET answer carries one). ASCII escapes: a string
+    stored before lone surrogates were refused still encodes (review M3)."""
+    body = json.dumps(value, separators=(",", ":")).encode("ascii")
     response = Response(body, status=200, content_type="application/json")
     response.headers["ETag"] = f'"{hashlib.sha1(body).hexdigest()}"'
     return response

@@ -10,26 +10,47 @@ from functools import wraps
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, current_app, g, jsonify, request
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, OperationalError, StatementError
 from werkzeug.exceptions import HTTPException
 
 from lms.db import end_read, utcnow
+from lms.web.jsoninput import JSONInputError, parse_json
+from lms.web.util import client_ip
 from lms.xapi.clients import authenticate_client, granted
+from lms.xapi.iri import is_header_media_type
 
 VERSION = "1.0.3"
 # Communication 3.3: "1.0" or "1.0.x"; anything else is refused with 400.
 _ACCEPTED_VERSION = re.compile(r"^1\.0(\.\d+)?$")
+# Communication 1.3: the form parameters the LRS treats as headers in the alternate request syntax.
+HEADER_PARAMS = {name.lower(): name for name in (
+    "Authorization", "X-Experience-API-Version", "Content-Type", "Content-Length", "If-Match", "If-None-Match")}
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+_AUTH_FAILURES = "xapi-auth-failure"
 xapi_bp = Blueprint("lms_xapi", __name__)
 
 
 class XAPIError(Exception):
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status, self.message, self.headers = status, message, headers or {}
 
 
 def bad_request(message: str) -> XAPIError:
     return XAPIError(400, message)
+
+
+def max_depth() -> int:
+    """How deeply client JSON may nest (LMS_XAPI_MAX_DEPTH): deeper bodies are refused before anything walks them."""
+    return int(current_app.config["LMS_XAPI_MAX_DEPTH"])
+
+
+def read_json(data: bytes | str, what: str) -> object:
+    """Client JSON through the one reader (strict UTF-8, bounded depth, no lone surrogates), or a 400 naming why."""
+    try:
+        return parse_json(data, what=what, max_depth=max_depth())
+    except JSONInputError as exc:
+        raise bad_request(str(exc)) from None
 
 
 def scope_required(*any_of: str) -> Callable:
@@ -84,8 +105,17 @@ def _prepare() -> None:
 
 
 def _authenticate():
+    """HTTP Basic with LRS client credentials. Failed attempts are counted per client IP
+    (LMS_RATELIMIT_XAPI_AUTH); past the limit every attempt from that IP gets 429 until the window frees up,
+    before its secret is even checked, so guessing cannot continue (review I1)."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Basic "):
+        limit = current_app.config["LMS_RATELIMIT_XAPI_AUTH"]
+        limiter = current_app.extensions["lms"].limiter
+        if limit and not limiter.test(_AUTH_FAILURES, client_ip(), limit):
+            wait = limiter.retry_after(_AUTH_FAILURES, client_ip(), limit)
+            raise XAPIError(429, f"Too many failed sign-ins from this address; try again in {wait} seconds.",
+                            {"Retry-After": str(wait)})
         try:
             key, _, secret = base64.b64decode(header[6:], validate=True).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
@@ -93,7 +123,44 @@ def _authenticate():
         client = authenticate_client(key, secret) if key else None
         if client is not None:
             return client
+        if limit:
+            limiter.hit(_AUTH_FAILURES, client_ip(), limit)
     raise XAPIError(401, "Authentication required.")
+
+
+def _alternate_form() -> tuple[dict[str, str], list[tuple[str, str]], str]:
+    """Communication 1.3: split the form into header parameters, query parameters and `content`, refusing
+    misuse with a 400: a header or `content` given twice, a header value that no HTTP header could carry, a
+    Content-Type that is not a media type, a Content-Length that is not the content's length."""
+    try:
+        fields = parse_qsl(request.get_data(as_text=True), keep_blank_values=True, strict_parsing=True)
+    except (ValueError, UnicodeDecodeError):
+        fields = None
+    if fields is None:
+        raise bad_request("The alternate request syntax needs a url-encoded form body.")
+    headers: dict[str, str] = {}
+    params: list[tuple[str, str]] = []
+    content = None
+    for name, value in fields:
+        header = HEADER_PARAMS.get(name.lower())
+        if name == "content" or header:
+            if (header or name) in headers or (name == "content" and content is not None):
+                raise bad_request(f"The form parameter {header or name} is given more than once.")
+            if name == "content":
+                content = value
+                continue
+            if not _HEADER_VALUE.fullmatch(value):
+                raise bad_request(f"The form parameter {header} must be printable ASCII, as an HTTP header would be "
+                                  "(no line breaks or control characters).")
+            headers[header] = value.strip()
+        else:
+            params.append((name, value))
+    content = content or ""
+    if "Content-Type" in headers and not is_header_media_type(headers["Content-Type"]):
+        raise bad_request("The Content-Type form parameter must be a media type such as application/json.")
+    if "Content-Length" in headers and headers["Content-Length"] != str(len(content.encode())):
+        raise bad_request("The Content-Length form parameter must be the length in bytes of the content parameter.")
+    return headers, params, content
 
 
 def _apply_alternate_syntax() -> None:
@@ -104,40 +171,32 @@ def _apply_alternate_syntax() -> None:
     if request.method != "POST":
         raise bad_request("The method parameter is only allowed on POST.")
     if len(request.args) != 1:
+        misplaced = sorted({HEADER_PARAMS[n.lower()] for n in request.args if n.lower() in HEADER_PARAMS})
+        if misplaced:
+            raise bad_request(f"With the alternate request syntax, {', '.join(misplaced)} must be form parameters "
+                              "(or headers), not query-string parameters.")
         raise bad_request("With the alternate request syntax, 'method' must be the only query parameter.")
     if method not in ("GET", "PUT", "POST", "DELETE", "HEAD"):
         raise bad_request(f"Unknown method {method!r} in the alternate request syntax.")
     if request.mimetype != "application/x-www-form-urlencoded":
         raise bad_request("The alternate request syntax needs Content-Type application/x-www-form-urlencoded.")
-    try:
-        form = dict(parse_qsl(request.get_data(as_text=True), keep_blank_values=True, strict_parsing=True))
-    except (ValueError, UnicodeDecodeError):
-        form = None
-    if form is None:
-        raise bad_request("The alternate request syntax needs a url-encoded form body.")
-    header_names = {"authorization": "Authorization", "x-experience-api-version": "X-Experience-API-Version",
-                    "content-type": "Content-Type", "content-length": "Content-Length", "if-match": "If-Match",
-                    "if-none-match": "If-None-Match"}
-    headers: dict[str, str] = {}
-    params = {}
-    content = form.pop("content", "")
-    for name, value in form.items():
-        if name.lower() in header_names:
-            headers[header_names[name.lower()]] = value
-        else:
-            params[name] = value
+    headers, params, content = _alternate_form()
     environ = request.environ
+    for name in ("Authorization", "X-Experience-API-Version", "If-Match", "If-None-Match"):
+        key = "HTTP_" + name.upper().replace("-", "_")
+        if name not in headers:
+            continue
+        # "The LRS MUST treat the form parameters listed above as header parameters": the form field is the
+        # header. A real header that says something else is a contradiction, refused (the suite sends a 1.0.x
+        # header with a form field "X-Experience-API-Version: 0.8" and expects 400).
+        if environ.get(key) and environ[key].strip() != headers[name]:
+            raise bad_request(f"The {name} form parameter and the {name} header disagree.")
+        environ[key] = headers[name]
     environ["REQUEST_METHOD"] = method
     environ["QUERY_STRING"] = urlencode(params)
     body = content.encode()
     environ["CONTENT_TYPE"] = headers.get("Content-Type", "application/json" if content else "")
     environ["CONTENT_LENGTH"] = str(len(body))
-    for name in ("Authorization", "X-Experience-API-Version", "If-Match", "If-None-Match"):
-        key = "HTTP_" + name.upper().replace("-", "_")
-        # A header sent as a real header wins over a form field of the same name: the conformance suite
-        # sends a 1.0.x version header next to a form field "X-Experience-API-Version: 0.8" and expects 2xx.
-        if name in headers and not environ.get(key):
-            environ[key] = headers[name]
     environ["wsgi.input"] = io.BytesIO(body)
     environ.pop("wsgi.input_terminated", None)
     # Rebuild the cached request data from the rewritten environ.
@@ -172,6 +231,7 @@ def _headers(response):
 def _xapi_error(exc: XAPIError):
     response = jsonify({"error": {"code": exc.status, "message": exc.message}})
     response.status_code = exc.status
+    response.headers.update(exc.headers)
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Basic realm="xAPI"'
     return response
@@ -190,6 +250,15 @@ def _value_out_of_range(exc: Exception):
     # e.g. an agent filter whose JSON holds "\u0000" (PostgreSQL refuses NUL in text): bad input, not a 500.
     return _xapi_error(XAPIError(400, "A value in the request is too large or contains a character that is "
                                       "not allowed (such as NUL)."))
+
+
+@xapi_bp.errorhandler(StatementError)
+def _statement_error(exc: StatementError):
+    # SQLAlchemy wraps what a bind parameter raises (a datetime out of range: OverflowError) in StatementError,
+    # which the OverflowError handler above never sees (review L8).
+    if isinstance(exc.orig, OverflowError | ValueError):
+        return _value_out_of_range(exc)
+    raise exc
 
 
 @xapi_bp.errorhandler(OperationalError)

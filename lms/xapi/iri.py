@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["is_iri", "is_irl", "is_mailto_iri", "is_media_type", "is_sha1_hex", "is_sha2_hex", "is_uuid"]
+__all__ = ["is_header_media_type", "is_iri", "is_irl", "is_mailto_iri", "is_media_type", "is_sha1_hex", "is_sha2_hex",
+           "is_uuid"]
 
 # RFC 3986 3.1 scheme, then anything an RFC 3987 IRI may hold: no whitespace, no controls, none of <>"{}|\^`
 # (which are never allowed unescaped), and every "%" starting a pct-encoded octet. Data 2.2: the LRS MUST
@@ -16,6 +17,8 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 _ADDR = re.compile(r"[^\x00-\x20\x7f@<>()\[\]\\,;:\"]+@[^\x00-\x20\x7f@<>()\[\]\\,;:\"]+")
 _TOKEN = r"[A-Za-z0-9!#$%&'*+.^_`|~\-]+"
 _MEDIA_TYPE = re.compile(rf"{_TOKEN}/{_TOKEN}(?:[ \t]*;[ \t]*{_TOKEN}=(?:{_TOKEN}|\"(?:[^\"\\]|\\.)*\"))*[ \t]*")
+# What an HTTP header value may carry (RFC 7230 3.2): visible ASCII, space and tab; no CR, LF or NUL.
+_HEADER_TEXT = re.compile(r"[\t\x20-\x7e]*")
 _HEX40 = re.compile(r"[0-9a-fA-F]{40}")
 _SHA2 = re.compile(r"(?:[0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128})")
 
@@ -55,6 +58,11 @@ def is_uuid(value: object) -> bool:
 def is_media_type(value: object) -> bool:
     """RFC 2046 / RFC 7231 3.1.1.1: type "/" subtype *( ";" parameter )."""
     return isinstance(value, str) and bool(_MEDIA_TYPE.fullmatch(value))
+
+
+def is_header_media_type(value: object) -> bool:
+    """A media type that can be sent back in a Content-Type header: RFC 7231 3.1.1.1 syntax in printable ASCII."""
+    return isinstance(value, str) and bool(_HEADER_TEXT.fullmatch(value)) and is_media_type(value)
 
 
 def is_sha1_hex(value: object) -> bool:

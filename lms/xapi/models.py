@@ -111,6 +111,9 @@ class Document(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     etag: Mapped[str] = mapped_column(String(64))
     updated: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Who stored it (lms/xapi/authority.py): credentials without the `all` scope see only their own documents.
+    # "" for documents stored before this column existed; only `all` credentials and the LMS see those.
+    authority_key: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class LRSClient(Base):

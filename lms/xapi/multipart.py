@@ -6,7 +6,7 @@ import json
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
-from lms.xapi.http import bad_request
+from lms.xapi.http import bad_request, read_json
 
 
 def parse_statement_multipart(content_type: str, body: bytes) -> tuple[object, dict[str, tuple[str, bytes]]]:
@@ -23,10 +23,7 @@ def parse_statement_multipart(content_type: str, body: bytes) -> tuple[object, d
     first = parts[0]
     if first.get_content_type() != "application/json":
         raise bad_request("The first part of a multipart statement request must be application/json.")
-    try:
-        statements = json.loads(_payload(first))
-    except (ValueError, UnicodeDecodeError):
-        raise bad_request("The first part is not valid JSON.") from None
+    statements = read_json(_payload(first), "The first part (the statements)")
     attachments: dict[str, tuple[str, bytes]] = {}
     for index, part in enumerate(parts[1:], start=1):
         declared = part.get("X-Experience-API-Hash")

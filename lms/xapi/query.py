@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
@@ -36,24 +36,35 @@ class Filters:
     max_seq: int | None = None
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="lms-xapi-more")
+class MoreTokenError(ValueError):
+    """A more token that is forged, expired or made for other credentials; str() is the 400 message."""
 
 
-def encode_more(filters: Filters) -> str:
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="lms-xapi-more")
+
+
+def encode_more(filters: Filters, client_key: str) -> str:
+    """A signed, timestamped token for the next page, bound to the credentials that made the query (L7)."""
     data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in filters.__dict__.items()}
-    return _serializer().dumps(data)
+    return _serializer().dumps({"client": client_key, "filters": data})
 
 
-def decode_more(token: str) -> Filters:
+def decode_more(token: str, client_key: str) -> Filters:
+    """The filters of a more token made for `client_key` within LMS_XAPI_MORE_MAX_AGE seconds."""
     try:
-        data = _serializer().loads(token)
+        data = _serializer().loads(token, max_age=current_app.config["LMS_XAPI_MORE_MAX_AGE"])
+    except SignatureExpired:
+        raise MoreTokenError("The more link has expired; run the query again.") from None
     except BadSignature:
-        raise ValueError("The more token is not valid.") from None
+        raise MoreTokenError("The more token is not valid.") from None
+    if not isinstance(data, dict) or data.get("client") != client_key or not isinstance(data.get("filters"), dict):
+        raise MoreTokenError("The more token was issued to other credentials; run the query yourself.")
+    filters = dict(data["filters"])
     for key in ("since", "until"):
-        if data.get(key):
-            data[key] = datetime.fromisoformat(data[key])
-    return Filters(**data)
+        if filters.get(key):
+            filters[key] = datetime.fromisoformat(filters[key])
+    return Filters(**filters)
 
 
 def find(filters: Filters) -> tuple[list[Statement], Filters | None]:
@@ -132,13 +143,16 @@ def _agent_ids(agent: dict) -> dict:
 
 
 def _ids_format(node: dict) -> dict:
-    node = copy.deepcopy(node)
+    """Communication 2.1.3 format "ids": Agents and Groups by their identifiers only (anonymous Groups by their
+    members), Activities, Verbs and StatementRefs by id. Only the objects changed are copied: no deep copy, so a
+    stored statement of any depth renders (review M4)."""
+    node = dict(node)
     node["actor"] = _agent_ids(node["actor"])
     node["verb"] = {"id": node["verb"]["id"]}
     obj = node["object"]
     kind = obj.get("objectType", "Activity")
     if kind == "Activity":
-        node["object"] = {"objectType": "Activity", "id": obj["id"]}
+        node["object"] = {"id": obj["id"]}
     elif kind in ("Agent", "Group"):
         node["object"] = _agent_ids(obj)
     elif kind == "SubStatement":
@@ -146,13 +160,15 @@ def _ids_format(node: dict) -> dict:
     if "authority" in node:
         node["authority"] = _agent_ids(node["authority"])
     context = node.get("context")
-    if context:
+    if isinstance(context, dict):
+        context = node["context"] = dict(context)
         for name in ("instructor", "team"):
             if name in context:
                 context[name] = _agent_ids(context[name])
-        for name, value in context.get("contextActivities", {}).items():
-            items = [value] if isinstance(value, dict) else value
-            context["contextActivities"][name] = [{"objectType": "Activity", "id": a["id"]} for a in items]
+        if isinstance(context.get("contextActivities"), dict):
+            context["contextActivities"] = {
+                name: [{"id": a["id"]} for a in ([value] if isinstance(value, dict) else value)]
+                for name, value in context["contextActivities"].items()}
     return node
 
 
@@ -175,35 +191,40 @@ def _best_language(langmap: dict, accepted: list[str]) -> dict:
 
 
 def _filter_definition(definition: dict, accepted: list[str]) -> dict:
-    definition = copy.deepcopy(definition)
+    definition = dict(definition)
     for key in ("name", "description"):
         if key in definition:
             definition[key] = _best_language(definition[key], accepted)
     for key in ("choices", "scale", "source", "target", "steps"):
-        for component in definition.get(key, []) or []:
-            if "description" in component:
-                component["description"] = _best_language(component["description"], accepted)
+        if isinstance(definition.get(key), list):
+            definition[key] = [
+                {**component, "description": _best_language(component["description"], accepted)}
+                if isinstance(component, dict) and "description" in component else component
+                for component in definition[key]]
     return definition
 
 
 def _canonical_format(node: dict, canonical: dict[str, dict], accepted: list[str]) -> dict:
-    node = copy.deepcopy(node)
+    """Communication 2.1.3 format "canonical": Activities with the canonical definition, one language per
+    language map. Shallow copies of what changes, as in `_ids_format`."""
+    node = dict(node)
 
-    def apply(activity: dict) -> None:
+    def apply(activity: dict) -> dict:
         definition = canonical.get(activity["id"]) or activity.get("definition")
-        if definition:
-            activity["definition"] = _filter_definition(definition, accepted)
+        return {**activity, "definition": _filter_definition(definition, accepted)} if definition else activity
 
     obj = node["object"]
     if obj.get("objectType", "Activity") == "Activity":
-        apply(obj)
+        node["object"] = apply(obj)
     elif obj.get("objectType") == "SubStatement":
         node["object"] = _canonical_format(obj, canonical, accepted)
-    for value in (node.get("context") or {}).get("contextActivities", {}).values():
-        for activity in [value] if isinstance(value, dict) else value:
-            apply(activity)
+    context = node.get("context")
+    if isinstance(context, dict) and isinstance(context.get("contextActivities"), dict):
+        node["context"] = {**context, "contextActivities": {
+            name: [apply(a) for a in ([value] if isinstance(value, dict) else value)]
+            for name, value in context["contextActivities"].items()}}
     if "display" in node["verb"]:
-        node["verb"]["display"] = _best_language(node["verb"]["display"], accepted)
+        node["verb"] = {**node["verb"], "display": _best_language(node["verb"]["display"], accepted)}
     return node
 
 
@@ -228,6 +249,8 @@ def _activity_iris(statement: dict) -> set[str]:
     obj = statement["object"]
     if obj.get("objectType", "Activity") == "Activity":
         iris.add(obj["id"])
+    elif obj.get("objectType") == "SubStatement":
+        iris |= _activity_iris(obj)
     for value in (statement.get("context") or {}).get("contextActivities", {}).values():
         iris |= {a["id"] for a in ([value] if isinstance(value, dict) else value)}
     return iris

@@ -33,6 +33,12 @@ def actor(user) -> dict:
     return agent
 
 
+def free_text(text: str | None) -> str | None:
+    """Personal words a supervisor wrote (a comment, a statement, a reason), or None: they go into statements,
+    which every statements/read client and the forwarding target can read, only with LMS_XAPI_FREE_TEXT."""
+    return text if text and current_app.config["LMS_XAPI_FREE_TEXT"] else None
+
+
 def verb(pair: tuple[str, str]) -> dict:
     return {"id": pair[0], "display": {LANGUAGE: pair[1]}}
 
@@ -279,7 +285,7 @@ def on_competency_rated(evidence, trainee, supervisor, **_) -> None:
                               "max": len(levels) - 1},
                     "success": framework.is_proficient(evidence.level),
                     "extensions": {own(Extension.LEVEL): evidence.level}}
-    if evidence.comment:
+    if free_text(evidence.comment):
         result["response"] = evidence.comment
     extensions = {Extension.EVIDENCE_SOURCE: evidence.source}
     if evidence.source == "observation" and evidence.source_ref:
@@ -305,7 +311,7 @@ def on_hours_reviewed(log, reviewer, approved, **_) -> None:
     obj = activity(f"{base()}/xapi/activities/practice-log/{log.id}", ActivityType.PERFORMANCE,
                    f"{kind} hours on {log.worked_on.isoformat()}")
     result: dict = {"success": bool(approved), "duration": _hours_duration(log.hours)}
-    if log.review_comment:
+    if free_text(log.review_comment):
         result["response"] = log.review_comment
     chosen = verb(Verb.APPROVED) if approved else verb((own(OwnVerb.RETURNED[0]), OwnVerb.RETURNED[1]))
     record({"actor": actor(reviewer), "verb": chosen, "object": obj, "result": result,
@@ -320,9 +326,12 @@ def on_signed_off(row, trainee, supervisor, withdrawn, **_) -> None:
     obj = activity(f"{base()}/xapi/activities/program/{row.program}", own(ActivityType.PROGRAM),
                    program.name if program else row.program)
     pair = OwnVerb.WITHDREW if withdrawn else OwnVerb.ATTESTED
-    record({"actor": actor(supervisor), "verb": verb((own(pair[0]), pair[1])), "object": obj,
-            "result": {"response": row.withdrawn_reason if withdrawn else row.statement},
-            "context": _supervision_context(trainee)}, when=row.withdrawn_at if withdrawn else row.signed_at)
+    statement = {"actor": actor(supervisor), "verb": verb((own(pair[0]), pair[1])), "object": obj,
+                 "context": _supervision_context(trainee)}
+    words = free_text(row.withdrawn_reason if withdrawn else row.statement)
+    if words:
+        statement["result"] = {"response": words}
+    record(statement, when=row.withdrawn_at if withdrawn else row.signed_at)
 
 
 _RECEIVERS = (

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Response, g, jsonify, request, url_for
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from lms.db import session as db
 from lms.xapi.clients import client_authority, granted
-from lms.xapi.http import XAPIError, bad_request, scope_required, xapi_bp
+from lms.xapi.http import XAPIError, bad_request, max_depth, read_json, scope_required, xapi_bp
 from lms.xapi.models import Attachment
 from lms.xapi.multipart import build_multipart, check_declared, parse_statement_multipart
-from lms.xapi.query import Filters, decode_more, encode_more, find, get_by_id, render
+from lms.xapi.query import Filters, MoreTokenError, decode_more, encode_more, find, get_by_id, render
+from lms.xapi.signature import SIGNATURE_USAGE, validate_signature
 from lms.xapi.store import StoreError, store_statements
 from lms.xapi.validation import (
     StatementError,
@@ -21,11 +20,11 @@ from lms.xapi.validation import (
     is_uuid,
     parse_timestamp,
     validate_agent,
-    validate_signature,
     validate_statements,
 )
 
-SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
+# A limit longer than this is larger than any page: it means "as many as the server gives".
+_MAX_LIMIT_DIGITS = 12
 GET_PARAMS = {
     "statementId",
     "voidedStatementId",
@@ -67,10 +66,7 @@ def _read_body() -> tuple[object, dict]:
         return parse_statement_multipart(request.content_type or "", request.get_data())
     if request.mimetype != "application/json":
         raise bad_request("Statements must be sent as application/json or multipart/mixed.")
-    try:
-        return json.loads(request.get_data() or b"null"), {}
-    except (ValueError, UnicodeDecodeError):
-        raise bad_request("The body is not valid JSON.") from None
+    return read_json(request.get_data() or b"null", "The body"), {}
 
 
 def _validated(payload: object, attachments: dict) -> list[dict]:
@@ -78,13 +74,13 @@ def _validated(payload: object, attachments: dict) -> list[dict]:
         statements = validate_statements(payload)
         for index, statement in enumerate(statements):
             for attachment in statement.get("attachments", []):
-                if attachment["usageType"] == SIGNATURE:
+                if attachment["usageType"] == SIGNATURE_USAGE:
                     part = attachments.get(attachment["sha2"].lower())
                     if part is None:
                         raise StatementError(
                             f"[{index}].attachments", "a signature attachment must be sent in the request"
                         )
-                    validate_signature(statement, part[1])
+                    validate_signature(statement, part[1], max_depth=max_depth())
     except StatementError as exc:
         raise bad_request(f"Invalid statement: {exc}") from None
     check_declared(statements, attachments)
@@ -170,12 +166,13 @@ def _get() -> Response:
             return _get_one(fmt, with_attachments, languages, mine_only)
         filters = _filters_from_args()
         filters.format, filters.attachments = fmt, with_attachments
-        if mine_only:
-            filters.authority_key = agent_ifi(client_authority(g.lrs_client))
+    if mine_only:  # also on later pages: the token never widens what these credentials may read
+        filters.authority_key = agent_ifi(client_authority(g.lrs_client))
     rows, following = find(filters)
+    more = encode_more(following, g.lrs_client.key) if following else ""
     result = {
         "statements": render(rows, filters.format, languages),
-        "more": f"{url_for('lms_xapi.statements')}?more={encode_more(following)}" if following else "",
+        "more": f"{url_for('lms_xapi.statements')}?more={more}" if more else "",
     }
     return _respond(result, rows, filters.attachments)
 
@@ -200,10 +197,12 @@ def _get_one(fmt: str, with_attachments: bool, languages: list[str], mine_only: 
 
 def _respond(document: object, rows: list, with_attachments: bool) -> Response:
     """application/json, or with attachments=true always multipart/mixed (Communication 2.1.3), even when
-    no returned statement has attachment data."""
+    no returned statement has attachment data: the statements part first, then every attachment whose data the
+    LRS holds, a fileUrl notwithstanding (the suite sends data for attachments that also have a fileUrl and
+    expects it back: XAPI-00161)."""
     if not with_attachments:
         return jsonify(document)
-    hashes = {a["sha2"].lower() for row in rows for a in row.data.get("attachments", []) if "fileUrl" not in a}
+    hashes = {a["sha2"].lower() for row in rows for a in row.data.get("attachments", [])}
     stored = {a.sha2: a for a in db.query(Attachment).filter(Attachment.sha2.in_(hashes))} if hashes else {}
     parts = [(sha2, stored[sha2].content_type, stored[sha2].content) for sha2 in sorted(hashes) if sha2 in stored]
     body, content_type = build_multipart(document, parts)
@@ -214,8 +213,8 @@ def _filters_from_more() -> Filters:
     if len(request.args) != 1:
         raise bad_request("A more link is used on its own.")
     try:
-        return decode_more(request.args["more"])
-    except ValueError as exc:
+        return decode_more(request.args["more"], g.lrs_client.key)
+    except MoreTokenError as exc:
         raise bad_request(str(exc)) from None
 
 
@@ -227,10 +226,10 @@ def _filters_from_args() -> Filters:
         ascending=_flag("ascending"),
     )
     if "agent" in args:
+        agent = read_json(args["agent"], "The agent parameter")
         try:
-            agent = json.loads(args["agent"])
             validate_agent(agent, path="agent", allow_group=True)
-        except ValueError as exc:
+        except StatementError as exc:
             raise bad_request(f"agent: {exc}") from None
         filters.agent_key = agent_ifi(agent)
     for name in ("verb", "activity"):
@@ -246,10 +245,13 @@ def _filters_from_args() -> Filters:
         if name in args:
             try:
                 setattr(filters, name, parse_timestamp(args[name]))
-            except StatementError:
-                raise bad_request(f"{name} must be an ISO 8601 timestamp.") from None
+            except StatementError as exc:
+                raise bad_request(f"{name} {exc.rule}.") from None
     if "limit" in args:
-        if not args["limit"].isdigit():
-            raise bad_request("limit must be a non-negative integer.")
-        filters.limit = int(args["limit"])
+        raw = args["limit"]
+        # isdigit() alone also accepts "²" and other Unicode digits, which int() refuses (review L8).
+        if not (raw.isascii() and raw.isdigit()):
+            raise bad_request("limit must be a non-negative integer written with the digits 0-9.")
+        digits = raw.lstrip("0") or "0"
+        filters.limit = int(digits) if len(digits) <= _MAX_LIMIT_DIGITS else 10**_MAX_LIMIT_DIGITS
     return filters

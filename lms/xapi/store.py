@@ -5,7 +5,6 @@ by the LMS commits with the state change it describes.
 """
 from __future__ import annotations
 
-import copy
 import json
 import uuid
 from datetime import datetime
@@ -15,6 +14,7 @@ from sqlalchemy import insert, select, update
 from lms import signals
 from lms.db import session as db
 from lms.db import utcnow
+from lms.xapi.authority import may_define, voider_may_void, voiding_refusal
 from lms.xapi.clients import client_authority
 from lms.xapi.models import Activity, Attachment, LRSClient, Statement, StatementIndex
 from lms.xapi.validation import agent_ifi
@@ -51,7 +51,7 @@ def store_statements(statements: list[dict], client: LRSClient | None,
     existing = {row.id: row.data for row in db.execute(
         select(Statement.id, Statement.data).where(Statement.id.in_([p["id"] for p in prepared])))}
     _check_attachments(prepared, attachments)
-    _check_voiding(prepared)
+    _check_voiding(prepared, client)
     fresh = []
     for statement in prepared:
         if statement["id"] in existing:
@@ -60,8 +60,10 @@ def store_statements(statements: list[dict], client: LRSClient | None,
             continue  # an identical resend changes nothing
         fresh.append(statement)
     if fresh:
-        _insert_batch(fresh, agent_ifi(authority), now)
-        signals.statements_stored.send(fresh, stored=now)
+        key = agent_ifi(authority)
+        _insert_batch(fresh, key, now)
+        _remember_activities(fresh, client)
+        signals.statements_stored.send(fresh, stored=now, authority_key=key)
     if attachments:
         rows = [{"sha2": sha2, "content_type": ct, "content": content} for sha2, (ct, content) in attachments.items()]
         db.connection().execute(_insert_ignoring_duplicates(Attachment.__table__), rows)
@@ -113,20 +115,29 @@ def _voided_target(statement: dict) -> str | None:
     return statement["object"]["id"].lower() if statement["verb"]["id"] == VOIDED else None
 
 
-def _check_voiding(statements: list[dict]) -> None:
+def _check_voiding(statements: list[dict], client: LRSClient | None) -> None:
+    """Data 2.3.2: a voiding statement cannot target a voiding statement; and a client voids only what it may
+    (lms/xapi/authority.py; xAPI lets an LRS refuse, and the scoped-client model needs it: review M2)."""
     targets = {t for t in map(_voided_target, statements) if t}
     if not targets:
         return
     in_batch = {s["id"] for s in statements if s["verb"]["id"] == VOIDED}
-    stored = set(db.scalars(select(Statement.id).where(Statement.id.in_(targets), Statement.verb_id == VOIDED)))
-    if targets & (stored | in_batch):
+    stored = db.execute(select(Statement.id, Statement.verb_id, Statement.authority_key)
+                        .where(Statement.id.in_(targets))).all()
+    if targets & ({row.id for row in stored if row.verb_id == VOIDED} | in_batch):
         raise StoreError(400, "A voiding statement cannot void another voiding statement.")
+    for row in sorted(stored):
+        refusal = voiding_refusal(client, row.id, row.authority_key)
+        if refusal:
+            raise StoreError(403, refusal)
 
 
 def _insert_batch(statements: list[dict], authority_key: str, stored: datetime) -> None:
     # Data 2.3.2: a statement whose voiding statement arrived first is voided on arrival (the index on
-    # "voids" answers this in one probe per batch).
-    voided_early = set(db.scalars(select(Statement.voids).where(Statement.voids.in_([s["id"] for s in statements]))))
+    # "voids" answers this in one probe per batch), if that voiding statement's authority may void it.
+    voided_early = {target for target, voider in db.execute(
+        select(Statement.voids, Statement.authority_key).where(Statement.voids.in_([s["id"] for s in statements])))
+        if voider_may_void(voider, authority_key)}
     rows = [{"id": s["id"], "stored": stored, "verb_id": s["verb"]["id"],
              "voided": s["id"] in voided_early and s["verb"]["id"] != VOIDED,
              "voids": _voided_target(s), "authority_key": authority_key, "data": s,
@@ -158,7 +169,6 @@ def _insert_batch(statements: list[dict], authority_key: str, stored: datetime) 
     voids = {r["voids"] for r in rows if r["voids"]}
     if voids:
         db.execute(update(Statement).where(Statement.id.in_(voids), Statement.verb_id != VOIDED).values(voided=True))
-    _remember_activities(statements)
 
 
 def _share_keys_with_earlier_referrers(seq_of: dict[str, int], index_rows: list[dict]) -> None:
@@ -230,25 +240,31 @@ def index_keys(statement: dict) -> set[tuple[str, bool]]:
     return keys
 
 
-def _remember_activities(statements: list[dict]) -> None:
-    """Keep a canonical definition per activity: definitions received are merged, latest wins."""
+def _remember_activities(statements: list[dict], client: LRSClient | None) -> None:
+    """Keep a canonical definition per activity (Communication 2.5): the definitions received are merged, so the
+    name and description hold every language seen (XAPI-00254), latest wins per language. Only definitions the
+    credentials may define count (lms/xapi/authority.py, review M5); the statement keeps its own either way."""
     found: dict[str, dict | None] = {}
 
     def visit(activity: dict) -> None:
-        if activity.get("objectType", "Activity") == "Activity":
-            found.setdefault(activity["id"], None)
-            if activity.get("definition"):
-                found[activity["id"]] = activity["definition"]
+        if activity.get("objectType", "Activity") != "Activity":
+            return
+        found.setdefault(activity["id"], None)
+        if activity.get("definition") and may_define(client, activity["id"]):
+            found[activity["id"]] = _merge_definition(found[activity["id"]] or {}, activity["definition"])
 
-    for statement in statements:
+    def visit_all(statement: dict) -> None:
         visit(statement["object"])
         context = statement.get("context") or {}
         for name in CONTEXT_LISTS:
             value = context.get("contextActivities", {}).get(name)
             for activity in [value] if isinstance(value, dict) else value or []:
                 visit(activity)
+
+    for statement in statements:
+        visit_all(statement)
         if statement["object"].get("objectType") == "SubStatement":
-            visit(statement["object"]["object"])
+            visit_all(statement["object"])
     if not found:
         return
     rows = {a.iri: a for a in db.scalars(select(Activity).where(Activity.iri.in_(found)))}
@@ -289,27 +305,50 @@ def _merge_definition(current: dict, incoming: dict) -> dict:
 
 
 def comparable(statement: dict) -> str:
-    """A serialization that ignores what xAPI Data 2.3.1 says is not part of the statement."""
-    data = copy.deepcopy(statement)
-    for key in ("id", "authority", "stored", "timestamp", "version", "attachments"):
-        data.pop(key, None)
-    data["verb"].pop("display", None)
+    """A serialization that ignores what xAPI Data 2.3.1 says is not part of the statement.
 
-    def strip(node):
-        if isinstance(node, dict):
-            if node.get("objectType", "Activity") == "Activity" and "id" in node and "definition" in node:
-                node.pop("definition")
-            if node.get("objectType") == "Group" and isinstance(node.get("member"), list):
-                node["member"] = sorted(node["member"], key=lambda m: json.dumps(m, sort_keys=True))
-            if isinstance(node.get("mbox"), str):
-                node["mbox"] = node["mbox"].lower()
-            for value in node.values():
-                strip(value)
-        elif isinstance(node, list):
-            for value in node:
-                strip(value)
-
-    strip(data)
+    Built by an explicit-stack copy, not `copy.deepcopy` and a recursive walk: a statement stored before depth
+    was bounded may nest hundreds of levels, and comparing a resend with it must not overflow the stack (M4).
+    """
+    data = {k: v for k, v in statement.items()
+            if k not in ("id", "authority", "stored", "timestamp", "version", "attachments")}
+    data = _stripped_copy(data)
+    if isinstance(data.get("verb"), dict):
+        data["verb"].pop("display", None)
     data.get("object", {}).setdefault("objectType", "Activity")
     data.get("actor", {}).setdefault("objectType", "Agent")
     return json.dumps(data, sort_keys=True)
+
+
+def _strip(node: dict) -> dict:
+    """One object of a statement as compared: no Activity definition, Group members in a fixed order, mbox in
+    lower case."""
+    node = dict(node)
+    if node.get("objectType", "Activity") == "Activity" and "id" in node and "definition" in node:
+        node.pop("definition")
+    if node.get("objectType") == "Group" and isinstance(node.get("member"), list):
+        node["member"] = sorted(node["member"], key=lambda m: json.dumps(m, sort_keys=True))
+    if isinstance(node.get("mbox"), str):
+        node["mbox"] = node["mbox"].lower()
+    return node
+
+
+def _stripped_copy(value: object) -> object:
+    """A copy of a JSON value with `_strip` applied to every object, made without recursion."""
+    holder: list = [None]
+    stack: list[tuple[object, object, object]] = [(value, holder, 0)]
+    while stack:
+        node, parent, slot = stack.pop()
+        if isinstance(node, dict):
+            node = _strip(node)
+            copy: dict | list = dict.fromkeys(node)
+            children = node.items()
+        elif isinstance(node, list):
+            copy = [None] * len(node)
+            children = enumerate(node)
+        else:
+            parent[slot] = node
+            continue
+        parent[slot] = copy
+        stack.extend((child, copy, key) for key, child in children)
+    return holder[0]

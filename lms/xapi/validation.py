@@ -1,11 +1,6 @@
 """xAPI 1.0.3 Statement validation for the LRS: exactly the MUST rules of xAPI-Data.md, one StatementError each."""
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import json
 import math
 import re
 from datetime import UTC, datetime, timedelta, timezone
@@ -15,7 +10,7 @@ from lms.xapi.langtags import is_language_tag
 
 __all__ = [
     "StatementError", "agent_ifi", "is_iri", "is_uuid", "parse_timestamp", "validate_agent", "validate_duration",
-    "validate_signature", "validate_statement", "validate_statements",
+    "validate_statement", "validate_statements",
 ]
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
@@ -52,9 +47,6 @@ _DURATION = re.compile(rf"P(?=\d|T\d)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?"
                        rf"(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?|P{_NUM}W")
 # Data 2.4.10 / Communication 3.3: "1.0" or "1.0.x" (Semantic Versioning 1.0.0, optional pre-release).
 _VERSION = re.compile(r"1\.0(?:\.\d+(?:-[0-9A-Za-z\-.]+)?)?")
-# Context "language" (Data 2.4.6): the conformance suite accepts any RFC 5646-shaped string here (its 50-letter
-# case expects 200), so only the token shape is checked; language map KEYS get the full RFC 5646 check.
-_LANGUAGE_SHAPE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 
 
 class StatementError(ValueError):
@@ -170,9 +162,16 @@ def parse_timestamp(value: object, *, path: str = "") -> datetime:
         tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
     micro = int((fraction or "0")[:6].ljust(6, "0"))
     try:
-        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro, tzinfo=tz)
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro, tzinfo=tz)
     except ValueError:
         raise StatementError(path, "must be a valid ISO 8601 date and time") from None
+    try:
+        # Stored and compared in UTC: 9999-12-31T23:59:59-14:00 or 0001-01-01T00:00:00+14:00 have no UTC instant
+        # a datetime can hold, and would otherwise fail later (an OverflowError deep in the database layer).
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise StatementError(path, "is out of range (its UTC time is before year 1 or after year 9999)") from None
+    return moment
 
 
 def validate_duration(value: object, *, path: str = "result.duration") -> None:
@@ -430,7 +429,9 @@ def _context(value: object, path: str, object_type: str) -> None:
             if object_type != "Activity":
                 raise StatementError(_join(path, key), "must only be used when the Statement's object is an Activity")
     if "language" in context:
-        if not isinstance(context["language"], str) or not _LANGUAGE_SHAPE.fullmatch(context["language"]):
+        # Data 2.4.6 and XAPI-00013: an RFC 5646 tag, checked like language map keys (the suite refuses "g-GR",
+        # "something" and a SubStatement's "fr-f-aaa-b-rrr-f-ccc" here).
+        if not is_language_tag(context["language"]):
             raise StatementError(_join(path, "language"), "must be an RFC 5646 language tag string")
     if "statement" in context:
         _statement_ref(context["statement"], _join(path, "statement"))
@@ -528,212 +529,3 @@ def validate_statements(payload: object) -> list[dict]:
     for i, statement in enumerate(payload):
         validate_statement(statement, path=f"[{i}]")
     return payload
-
-
-
-# ---------------------------------------------------------------- signed statements (Data 2.6)
-
-_JWS_ALGS = {"RS256": "sha256", "RS384": "sha384", "RS512": "sha512"}  # Data 2.6: "RS256", "RS384" or "RS512"
-# RFC 8017 9.2, note 1: DER encodings of DigestInfo up to (not including) the hash value.
-_DIGEST_INFO = {
-    "sha256": bytes.fromhex("3031300d060960864801650304020105000420"),
-    "sha384": bytes.fromhex("3041300d060960864801650304020205000430"),
-    "sha512": bytes.fromhex("3051300d060960864801650304020305000440"),
-}
-_RSA_ENCRYPTION_OID = bytes.fromhex("2a864886f70d010101")  # 1.2.840.113549.1.1.1
-
-
-def _bad_signature(rule: str) -> StatementError:
-    return StatementError("attachments", f"malformed signature: {rule}")
-
-
-def _b64url(part: object, what: str) -> bytes:
-    if not isinstance(part, str) or not re.fullmatch(r"[A-Za-z0-9_-]*", part):
-        raise _bad_signature(f"the JWS {what} is not base64url")
-    try:
-        return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-    except (binascii.Error, ValueError):
-        raise _bad_signature(f"the JWS {what} is not base64url") from None
-
-
-def _jws_segments(jws: bytes) -> tuple[str, str, str]:
-    """Compact serialization (SHOULD*), or the discouraged JSON serialization (RFC 7515 7.2)."""
-    try:
-        text = jws.decode("ascii").strip()
-    except (UnicodeDecodeError, AttributeError):
-        raise _bad_signature("the JWS is not ASCII text") from None
-    if text.startswith("{"):
-        try:
-            doc = json.loads(text)
-        except ValueError:
-            raise _bad_signature("the JWS JSON serialization is not JSON") from None
-        if isinstance(doc, dict) and isinstance(doc.get("signatures"), list) and doc["signatures"]:
-            doc = {**doc["signatures"][0], "payload": doc.get("payload")} if isinstance(doc["signatures"][0], dict) \
-                else {}
-        parts = [doc.get(k) for k in ("protected", "payload", "signature")] if isinstance(doc, dict) else []
-        if len(parts) != 3 or not all(isinstance(p, str) for p in parts):
-            raise _bad_signature("the JWS JSON serialization lacks protected/payload/signature")
-        return parts[0], parts[1], parts[2]
-    parts = text.split(".")
-    if len(parts) != 3:
-        raise _bad_signature("the JWS compact serialization must have three dot-separated parts")
-    return parts[0], parts[1], parts[2]
-
-
-def _der(data: bytes, pos: int) -> tuple[int, int, int]:
-    """(tag, content start, content end) of the DER element starting at pos."""
-    tag, length, pos = data[pos], data[pos + 1], pos + 2
-    if length & 0x80:
-        count = length & 0x7F
-        if not 1 <= count <= 4:
-            raise ValueError("unsupported DER length")
-        length, pos = int.from_bytes(data[pos:pos + count], "big"), pos + count
-    if pos + length > len(data):
-        raise ValueError("truncated DER")
-    return tag, pos, pos + length
-
-
-def _der_children(data: bytes, start: int, end: int) -> list[tuple[int, int, int]]:
-    children, pos = [], start
-    while pos < end:
-        child = _der(data, pos)
-        children.append(child)
-        pos = child[2]
-    return children
-
-
-def _rsa_public_key(cert: bytes) -> tuple[int, int]:
-    """(n, e) from an X.509 certificate's subjectPublicKeyInfo (RFC 5280 4.1), which must be rsaEncryption."""
-    _, start, end = _der(cert, 0)
-    _, tbs_start, tbs_end = _der_children(cert, start, end)[0]
-    fields = _der_children(cert, tbs_start, tbs_end)
-    if fields[0][0] == 0xA0:  # [0] EXPLICIT version
-        fields = fields[1:]
-    _, spki_start, spki_end = fields[5]  # serial, signature, issuer, validity, subject, subjectPublicKeyInfo
-    algorithm, bit_string = _der_children(cert, spki_start, spki_end)[:2]
-    oid = _der_children(cert, algorithm[1], algorithm[2])[0]
-    if cert[oid[1]:oid[2]] != _RSA_ENCRYPTION_OID or bit_string[0] != 0x03 or cert[bit_string[1]] != 0:
-        raise ValueError("not an RSA public key")
-    _, key_start, key_end = _der(cert, bit_string[1] + 1)
-    modulus, exponent = _der_children(cert, key_start, key_end)[:2]
-    return int.from_bytes(cert[modulus[1]:modulus[2]], "big"), int.from_bytes(cert[exponent[1]:exponent[2]], "big")
-
-
-def _rsa_verify(n: int, e: int, hash_name: str, message: bytes, signature: bytes) -> bool:
-    """RSASSA-PKCS1-v1_5 verification (RFC 8017 8.2.2): rebuild the whole expected encoding and compare."""
-    k = (n.bit_length() + 7) // 8
-    if len(signature) != k or int.from_bytes(signature, "big") >= n:
-        return False
-    encoded = pow(int.from_bytes(signature, "big"), e, n).to_bytes(k, "big")
-    digest = _DIGEST_INFO[hash_name] + hashlib.new(hash_name, message).digest()
-    if k < len(digest) + 11:
-        return False
-    return hmac.compare_digest(encoded, b"\x00\x01" + b"\xff" * (k - len(digest) - 3) + b"\x00" + digest)
-
-
-def _instant(value: object) -> object:
-    try:
-        return parse_timestamp(value).astimezone(UTC).isoformat()
-    except StatementError:
-        return value
-
-
-def _canon_actor(actor: object) -> object:
-    if not isinstance(actor, dict):
-        return actor
-    out = {k: v for k, v in actor.items() if not (k == "objectType" and v == "Agent")}
-    if isinstance(out.get("mbox"), str):
-        out["mbox"] = agent_ifi({"mbox": out["mbox"]})
-    if isinstance(out.get("mbox_sha1sum"), str):
-        out["mbox_sha1sum"] = out["mbox_sha1sum"].lower()
-    if isinstance(out.get("member"), list):  # Data 2.3.1: Group members are an unordered list
-        out["member"] = sorted((_canon_actor(m) for m in out["member"]), key=lambda m: json.dumps(m, sort_keys=True))
-    return out
-
-
-def _canon_activity(activity: object) -> object:
-    # Data 2.3.1: Activity Definitions are not part of the Statement itself; objectType "Activity" is the default.
-    if not isinstance(activity, dict):
-        return activity
-    return {k: v for k, v in activity.items() if k not in ("definition", "objectType")}
-
-
-def _canon_statement(statement: dict, drop: set[str]) -> dict:
-    """The Statement with the differences Data 2.3.1 lists as immutability exceptions taken out."""
-    out = {k: v for k, v in statement.items() if k not in drop | {"attachments", "authority", "stored"}}
-    if isinstance(out.get("id"), str):
-        out["id"] = out["id"].lower()
-    if "timestamp" in out:
-        out["timestamp"] = _instant(out["timestamp"])
-    if isinstance(out.get("verb"), dict):  # the Verb's display is not part of the Statement
-        out["verb"] = {k: v for k, v in out["verb"].items() if k != "display"}
-    out["actor"] = _canon_actor(out.get("actor"))
-    obj = out.get("object")
-    if isinstance(obj, dict):
-        kind = obj.get("objectType", "Activity")
-        if kind == "Activity":
-            out["object"] = _canon_activity(obj)
-        elif kind in ("Agent", "Group"):
-            out["object"] = _canon_actor(obj)
-        elif kind == "SubStatement":
-            out["object"] = _canon_statement(obj, set())
-        elif isinstance(obj.get("id"), str):
-            out["object"] = {**obj, "id": obj["id"].lower()}
-    context = out.get("context")
-    if isinstance(context, dict):
-        context = {k: (_canon_actor(v) if k in ("instructor", "team") else v) for k, v in context.items()}
-        if isinstance(context.get("registration"), str):
-            context["registration"] = context["registration"].lower()
-        if isinstance(context.get("contextActivities"), dict):
-            context["contextActivities"] = {
-                key: [_canon_activity(a) for a in (value if isinstance(value, list) else [value])]
-                for key, value in context["contextActivities"].items()}
-        out["context"] = context
-    return out
-
-
-def _logically_equivalent(signed: dict, received: dict) -> bool:
-    """Data 2.3.1 Statement comparison: ignore what LRS processing may assign or reserialize."""
-    drop = {key for key in ("id", "timestamp", "version") if key not in signed or key not in received}
-    return _canon_statement(signed, drop) == _canon_statement(received, drop)
-
-
-def validate_signature(statement: dict, jws: bytes) -> None:
-    """Data 2.6 LRS requirements: decode the JWS, check alg, compare its payload with the Statement, and verify
-    the signature against the x5c certificate when the header carries one. Raises StatementError("attachments")."""
-    attachments = statement.get("attachments") if isinstance(statement, dict) else None
-    signatures = [a for a in attachments or [] if isinstance(a, dict) and a.get("usageType") == SIGNATURE_USAGE]
-    if not signatures:
-        raise _bad_signature(f'a signed Statement needs an attachment with usageType "{SIGNATURE_USAGE}"')
-    if signatures[0].get("contentType") != "application/octet-stream":
-        raise _bad_signature('the signature attachment must have contentType "application/octet-stream"')
-    protected, payload, signature = _jws_segments(jws)
-    header_bytes, payload_bytes = _b64url(protected, "header"), _b64url(payload, "payload")
-    try:
-        header = json.loads(header_bytes)
-    except ValueError:
-        raise _bad_signature("the JWS header is not JSON") from None
-    if not isinstance(header, dict) or not isinstance(header.get("alg"), str) or header["alg"] not in _JWS_ALGS:
-        raise _bad_signature("the JWS algorithm must be RS256, RS384 or RS512")
-    try:
-        signed = json.loads(payload_bytes)
-    except ValueError:
-        raise _bad_signature("the JWS payload is not a valid JSON serialization of the Statement") from None
-    if not isinstance(signed, dict):
-        raise _bad_signature("the JWS payload is not a Statement object")
-    raw_signature = _b64url(signature, "signature")
-    if not raw_signature:
-        raise _bad_signature("the JWS signature is empty")
-    if not _logically_equivalent(signed, statement):
-        raise _bad_signature("the signed payload is not logically equivalent to the Statement")
-    if "x5c" not in header:
-        return
-    chain = header["x5c"]
-    if not isinstance(chain, list) or not chain or not all(isinstance(c, str) for c in chain):
-        raise _bad_signature("x5c must be a non-empty array of base64 certificates")
-    try:
-        n, e = _rsa_public_key(base64.b64decode(chain[0], validate=True))
-    except (binascii.Error, ValueError, IndexError):
-        raise _bad_signature("the first x5c certificate is not a DER X.509 certificate with an RSA key") from None
-    if not _rsa_verify(n, e, _JWS_ALGS[header["alg"]], f"{protected}.{payload}".encode("ascii"), raw_signature):
-        raise _bad_signature("the JWS signature does not verify against the x5c certificate")

@@ -40,6 +40,7 @@ def assert_private(app, people, found: list[dict]) -> None:
 
 
 def test_rating_is_scored_by_the_supervisor_about_the_trainee(app, people):
+    app.config["LMS_XAPI_FREE_TEXT"] = True  # the comment goes in only when the agency opts in (I2)
     response = rate(sign_in(app, "supervisor", people), people.trainee.id, "developing", "Steadier each week")
     assert response.status_code == 302
     [statement] = statements(app)
@@ -77,6 +78,7 @@ def test_observation_evidence_is_scored_with_its_source(app, people):
 
 
 def test_hours_approved_and_returned(app, people):
+    app.config["LMS_XAPI_FREE_TEXT"] = True
     approved_id = add_log(app, people.trainee.id, "pending", hours=2.5)
     returned_id = add_log(app, people.trainee.id, "pending", hours=1)
     client = sign_in(app, "supervisor", people)
@@ -102,6 +104,7 @@ def test_hours_approved_and_returned(app, people):
 
 
 def test_sign_off_is_attested_and_withdrawn(app, people, programs):
+    app.config["LMS_XAPI_FREE_TEXT"] = True
     client = sign_in(app, "supervisor", people)
     post(client, f"/trainees/{people.trainee.id}/sign-off", {"program": "program-2", "statement": "Ready."})
     with app.app_context():
@@ -121,6 +124,30 @@ def test_sign_off_is_attested_and_withdrawn(app, people, programs):
     assert withdrew["verb"]["id"] == f"{BASE}/xapi/vocab/verbs/withdrew"
     assert withdrew["result"] == {"response": "Left the program."}
     assert_private(app, people, [attested, withdrew])
+
+
+def test_i2_personal_free_text_stays_out_of_statements_by_default(app, people, programs):
+    # Rating comments, hour-review comments, sign-off statements and withdrawal reasons are a supervisor's
+    # words about a person: any statements/read client and the forwarding target would read them (review I2).
+    client = sign_in(app, "supervisor", people)
+    rate(client, people.trainee.id, "developing", "Struggles after the divorce")
+    log_id = add_log(app, people.trainee.id, "pending", hours=1)
+    post(client, f"/supervision/hours/{log_id}/review",
+         {f"r{log_id}-decision": "return", f"r{log_id}-comment": "Mention the relapse less"})
+    post(client, f"/trainees/{people.trainee.id}/sign-off", {"program": "program-2", "statement": "Ready, ADHD."})
+    with app.app_context():
+        from lms.supervision.models import SignOff
+
+        row_id = db.scalar(select(SignOff.id))
+    post(client, f"/sign-offs/{row_id}/withdraw", {f"w{row_id}-reason": "Back in treatment."})
+    found = statements(app)
+    assert len(found) == 4
+    text = json.dumps(found)
+    for words in ("divorce", "relapse", "ADHD", "treatment"):
+        assert words not in text
+    for statement in found:
+        validate_statement(statement)
+        assert "response" not in statement.get("result", {})
 
 
 def test_names_only_when_the_agency_opts_in(app, people):

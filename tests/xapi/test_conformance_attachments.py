@@ -20,7 +20,7 @@ from tests.xapi.conformance_templates import (
     new_id,
     part_body,
 )
-from tests.xapi.test_validation_signature import b64url, rsa_sign
+from tests.xapi.signing import b64url, rsa_sign
 
 IMAGE = bytes(range(256)) * 8 + b"\r\n--not-a-boundary\r\n\x00\xff"  # binary data, like the suite's PNG
 IMAGE_SHA = hashlib.sha256(IMAGE).hexdigest()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 
@@ -96,14 +96,64 @@ def test_xapi_00336_alternate_put_issued_as_post(lrs):
 
 
 def test_xapi_00336_form_header_fields_are_treated_as_headers(lrs):
-    # Communication 1.3.s3.b7. The suite sends X-Experience-API-Version 0.8 as a form field next to a real
-    # 1.0.x header and expects 204: the real header is the one checked.
+    # Communication 1.3.s3.b7 "The LRS MUST treat the form parameters listed above as header parameters". The
+    # suite sends a form field X-Experience-API-Version 0.8, next to a real 1.0.x header (the original suite)
+    # or alone (its TypeScript port), and expects 400 both times: the form field is the header.
+    form_headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    for real in (lrs.headers, {"Authorization": lrs.headers["Authorization"]}):
+        statement_id = new_id()
+        body = encode({"statementId": statement_id, "X-Experience-API-Version": "0.8", "content": default()})
+        response = lrs.client.post("/xapi/statements?method=PUT", data=body, headers={**real, **form_headers})
+        assert response.status_code == 400, response.get_data(as_text=True)
+        assert "X-Experience-API-Version" in response.get_json()["error"]["message"]
+        assert lrs.get(f"/statements?statementId={statement_id}").status_code == 404
+
+
+@pytest.mark.parametrize("name", ["Authorization", "X-Experience-API-Version", "Content-Type", "Content-Length",
+                                  "If-Match", "If-None-Match"])
+def test_xapi_00336_header_parameters_sent_in_the_query_string_are_400(lrs, name):
+    # Communication 1.3: only "method" in the query string; the header parameters are form fields.
+    value = {"Authorization": lrs.headers["Authorization"], "Content-Type": "application/json",
+             "Content-Length": "10", "X-Experience-API-Version": "1.0.3"}.get(name, "*")
+    body = encode({"statementId": new_id(), "content": default()})
+    response = lrs.client.post(f"/xapi/statements?method=PUT&{name}={quote(value)}", data=body,
+                               headers={**lrs.headers, "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 400
+    assert f"{name} must be form parameters" in response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize(("field", "value", "fragment"), [
+    ("X-Experience-API-Version", ["1.0.3", "1.0.3"], "given more than once"),
+    ("content", [json.dumps(default()), json.dumps(default())], "given more than once"),
+    ("Content-Length", ["1"], "length in bytes of the content"),
+    ("Content-Length", ["ten"], "length in bytes of the content"),
+    ("Content-Type", ["application/json\r\nX-Injected: 1"], "printable ASCII"),
+    ("Content-Type", ["not a media type"], "must be a media type"),
+    ("Authorization", ["Basic Zm9vOmJhcg==\x00"], "printable ASCII"),
+])
+def test_xapi_00336_misused_header_form_parameters_are_400(lrs, field, value, fragment):
     statement_id = new_id()
-    body = encode({"statementId": statement_id, "X-Experience-API-Version": "0.8", "content": default()})
-    response = lrs.client.post("/xapi/statements?method=PUT", data=body, headers={
+    form = [("statementId", statement_id), ("X-Experience-API-Version", "1.0.3"),
+            ("Authorization", lrs.headers["Authorization"])]
+    form = [(k, v) for k, v in form if k != field] + [(field, v) for v in value]
+    if field != "content":
+        form.append(("content", json.dumps(default())))
+    response = lrs.client.post("/xapi/statements?method=PUT", data=urlencode(form),
+                               content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert fragment in response.get_json()["error"]["message"]
+    assert lrs.get(f"/statements?statementId={statement_id}").status_code == 404
+
+
+def test_xapi_00336_matching_form_and_real_headers_and_an_exact_content_length_are_accepted(lrs):
+    content = json.dumps(default(verb={"id": "http://adlnet.gov/expapi/verbs/attended",
+                                       "display": {"ja-JP": "出席した"}}))
+    form = {"statementId": new_id(), "content": content, "X-Experience-API-Version": "1.0.3",
+            "Authorization": lrs.headers["Authorization"], "Content-Type": "application/json",
+            "Content-Length": str(len(content.encode()))}
+    response = lrs.client.post("/xapi/statements?method=PUT", data=urlencode(form), headers={
         **lrs.headers, "Content-Type": "application/x-www-form-urlencoded"})
     assert response.status_code == 204, response.get_data(as_text=True)
-    assert lrs.get(f"/statements?statementId={statement_id}").status_code == 200
 
 
 def test_xapi_00336_form_authorization_and_version_are_headers(lrs):

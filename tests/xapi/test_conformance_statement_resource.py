@@ -253,6 +253,75 @@ def test_xapi_00171_ids_format_only_identifiers(lrs):
                                                                             "name": "b"}}]
 
 
+def rich_format_statement() -> tuple[dict, dict]:
+    """The suite's persistRichFormatStatement: an identified Group (with members) as actor, a SubStatement whose
+    actor is that Group renamed and whose object is a fully defined Activity, context activities with
+    definitions (H.Communication2.1, "format" ids, XAPI-00171)."""
+    group = {"objectType": "Group", "name": "Group of two", "mbox": f"mailto:group-{new_id()}@adlnet.gov",
+             "member": [{"objectType": "Agent", "name": "A", "mbox": "mailto:a@adlnet.gov"},
+                        {"objectType": "Agent", "name": "B", "mbox": "mailto:b@adlnet.gov"}]}
+    activity = {"objectType": "Activity", "id": f"http://example.com/unicode/{new_id()}", "definition": {
+        "name": {"en-GB": "example meeting", "en-US": "example meeting"},
+        "description": {"en-GB": "An example meeting", "en-US": "An example meeting"},
+        "type": "http://adlnet.gov/expapi/activities/meeting", "moreInfo": "http://virtualmeeting.example.com/3",
+        "extensions": {"http://example.com/profiles/meetings/activitydefinitionextensions/room": {"name": "Kilby"}}}}
+    base = substatement_statement()
+    sub = {**base["object"], "actor": {**group, "name": "Nested Group"}, "object": activity}
+    statement = default(id=new_id(), actor=group, object=sub,
+                        context={"contextActivities": context_statement()["context"]["contextActivities"]})
+    return statement, activity
+
+
+def test_xapi_00171_ids_format_keeps_only_identifiers_in_count_and_shape(lrs):
+    statement, activity = rich_format_statement()
+    post(lrs, [statement, default(), context_statement()])
+    exact = get(lrs, "format=exact").get_json()["statements"]
+    ids = get(lrs, "format=ids").get_json()["statements"]
+    assert [s["id"] for s in ids] == [s["id"] for s in exact] and len(ids) == 3
+    found = next(s for s in ids if s["id"] == statement["id"])
+    assert found["actor"] == {"objectType": "Group", "mbox": statement["actor"]["mbox"]}  # identified: IFI only
+    assert found["verb"] == {"id": statement["verb"]["id"]}
+    sub = found["object"]
+    assert sub["objectType"] == "SubStatement"
+    assert sub["actor"] == {"objectType": "Group", "mbox": statement["actor"]["mbox"]}
+    assert sub["verb"] == {"id": statement["object"]["verb"]["id"]}
+    assert sub["object"] == {"id": activity["id"]}  # an Activity by its id alone
+    for name, items in found["context"]["contextActivities"].items():
+        assert all(set(a) == {"id"} for a in items), name
+    for name, items in sub["context"]["contextActivities"].items():
+        assert all(set(a) == {"id"} for a in items), name
+    assert sub["context"]["instructor"] == {"objectType": "Agent", "mbox": "mailto:sub@adlnet.gov"}
+    plain = next(s for s in ids if s["id"] != statement["id"] and "context" not in s)
+    assert plain["object"] == {"id": default()["object"]["id"]}
+    assert set(plain["authority"]) == {"objectType", "account"}
+
+
+INVALID_CONTEXT_LANGUAGES = ["g-GR", "something", "supercalifragilisticexpialidociouswhatabouthhhhhhh",
+                             "fr-f-aaa-b-rrr-f-ccc", "de-419-DE", "en-", "en US"]
+
+
+@pytest.mark.parametrize("language", INVALID_CONTEXT_LANGUAGES)
+def test_xapi_00013_invalid_rfc5646_context_language_is_400(lrs, language):
+    # Data 2.2.s4.b2 and 2.4.6 (context.language is an RFC 5646 tag), in a Statement and in a SubStatement.
+    statement = context_statement()
+    statement["context"]["language"] = language
+    sub = substatement_statement()
+    sub["object"]["context"]["language"] = language
+    for payload, path in ((statement, "context.language"), (sub, "object.context.language")):
+        response = lrs.post("/statements", json=payload)
+        assert response.status_code == 400
+        assert path in response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("language", ["cmn", "tlh", "fr-CA", "sr-Latn-RS", "zh-Hans-CN", "i-enochian", "x-whatever"])
+def test_xapi_00013_valid_context_languages_are_accepted(lrs, language):
+    statement = context_statement()
+    statement["context"]["language"] = language
+    sub = substatement_statement()
+    sub["object"]["context"]["language"] = language
+    post(lrs, [statement, sub])
+
+
 def test_xapi_00169_canonical_returns_one_language(lrs):
     statement_id = post(lrs, context_statement())[0]
     body = get(lrs, f"statementId={statement_id}&format=canonical").get_json()

@@ -693,3 +693,55 @@ def test_documents_are_committed_and_visible_to_a_fresh_session(lrs, app):
         assert row.agent_key == "account:http://www.example.com/agentId/1|Rick James"
         assert row.etag == sha1(b"abc")
         assert base64.b64encode(row.content) == base64.b64encode(b"abc")
+
+
+# Documents per authority (review M6) ------------------------------------------------------------------------
+
+def test_m6_clients_read_list_change_and_delete_only_their_own_documents(lrs, client, make_lrs_client):
+    vendor_a = LRS(client, *make_lrs_client(scopes=("state", "profile"), name="Vendor A"))
+    vendor_b = LRS(client, *make_lrs_client(scopes=("state", "profile"), name="Vendor B"))
+    secret = {"page": 7, "secret": "vendor A data"}
+    assert vendor_a.put(state_url("bookmark"), json=secret).status_code == 204
+    assert vendor_a.put(activity_profile_url("p"), json=secret, headers={"If-None-Match": "*"}).status_code == 204
+    assert vendor_a.put(agent_profile_url("p"), json=secret, headers={"If-None-Match": "*"}).status_code == 204
+    # B sees none of A's documents, singly or listed.
+    for path in (state_url("bookmark"), activity_profile_url("p"), agent_profile_url("p")):
+        assert vendor_b.get(path).status_code == 404, path
+    for path in (state_url(None), activity_profile_url(None), agent_profile_url(None)):
+        assert vendor_b.get(path).get_json() == [], path
+    # B's writes and deletes land in B's own documents: A's are untouched.
+    assert vendor_b.put(state_url("bookmark"), json={"page": 1}).status_code == 204
+    assert vendor_b.post(state_url("bookmark"), json={"b": True}).status_code == 204
+    assert vendor_b.delete(state_url(None)).status_code == 204
+    assert vendor_b.delete(activity_profile_url("p")).status_code == 204
+    assert vendor_a.get(state_url("bookmark")).get_json() == secret
+    assert vendor_a.get(activity_profile_url("p")).get_json() == secret
+    assert vendor_b.get(state_url("bookmark")).status_code == 404
+    # Credentials with `all` (and `all/read`, to read) see every client's documents.
+    assert lrs.get(state_url("bookmark")).get_json() == secret
+    reader = LRS(client, *make_lrs_client(scopes=("all/read",), name="Auditor"))
+    assert reader.get(agent_profile_url(None)).get_json() == ["p"]
+
+
+def test_m6_an_etag_of_another_clients_document_is_no_key_to_it(client, make_lrs_client):
+    vendor_a = LRS(client, *make_lrs_client(scopes=("profile",), name="Vendor A"))
+    vendor_b = LRS(client, *make_lrs_client(scopes=("profile",), name="Vendor B"))
+    vendor_a.put(activity_profile_url("p"), json={"a": 1}, headers={"If-None-Match": "*"})
+    etag = vendor_a.get(activity_profile_url("p")).headers["ETag"]
+    # B's If-Match names A's document: for B there is no such document, so the precondition fails.
+    response = vendor_b.put(activity_profile_url("p"), json={"b": 2}, headers={"If-Match": etag})
+    assert response.status_code == 412
+    assert vendor_a.get(activity_profile_url("p")).get_json() == {"a": 1}
+
+
+def test_m6_documents_from_before_ownership_are_left_to_all_scope_credentials(app, lrs, client, make_lrs_client):
+    from lms.db import session as db
+    from lms.xapi.models import Document
+
+    assert lrs.put(state_url("legacy"), json={"old": True}).status_code == 204
+    with app.app_context():
+        db.execute(Document.__table__.update().values(authority_key=""))  # as the migration leaves old rows
+        db.commit()
+    vendor = LRS(client, *make_lrs_client(scopes=("state",), name="Vendor"))
+    assert vendor.get(state_url("legacy")).status_code == 404
+    assert lrs.get(state_url("legacy")).get_json() == {"old": True}

@@ -5,6 +5,7 @@ import re
 import uuid
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from lms.db import session as db
@@ -127,18 +128,28 @@ def test_cli_create_prints_key_and_secret(app, runner):
         assert client.name == "Moodle" and client.scopes == ["statements/write", "state"]
 
 
+SECRET = "a-long-enough-secret-0123456789"
+
+
 def test_cli_create_with_given_key_and_secret_and_default_scopes(app, runner):
-    result = runner.invoke(args=["lms", "lrs-client", "create", "Dashboard", "--key", "dash-key",
-                                 "--secret", "a-long-enough-secret"])
+    result = runner.invoke(args=["lms", "lrs-client", "create", "Dashboard", "--key", "dash-key", "--secret", SECRET])
     assert result.exit_code == 0, result.output
-    assert "key:    dash-key" in result.output and "secret: a-long-enough-secret" in result.output
+    assert "key:    dash-key" in result.output and f"secret: {SECRET}" in result.output
     with app.app_context():
-        assert authenticate_client("dash-key", "a-long-enough-secret").scopes == ["statements/write",
-                                                                                 "statements/read/mine"]
+        assert authenticate_client("dash-key", SECRET).scopes == ["statements/write", "statements/read/mine"]
     again = runner.invoke(args=["lms", "lrs-client", "create", "Other", "--key", "dash-key"])
     assert again.exit_code != 0 and "already exists" in again.output
-    short = runner.invoke(args=["lms", "lrs-client", "create", "Other", "--secret", "short"])
-    assert short.exit_code != 0 and "Use a secret of at least" in short.output
+
+
+@pytest.mark.parametrize("secret", ["short", "writer-secret-0123456789"[:23]])
+def test_i1_cli_refuses_custom_secrets_under_24_characters(app, runner, secret):
+    # The review created clients with 16-character secrets; a chosen secret guards a whole LRS client.
+    result = runner.invoke(args=["lms", "lrs-client", "create", "Other", "--secret", secret])
+    assert result.exit_code != 0
+    assert f"The secret has {len(secret)} characters; use at least 24" in result.output
+    with app.app_context():
+        assert authenticate_client("Other", secret) is None
+    assert runner.invoke(args=["lms", "lrs-client", "create", "Other", "--secret", "x" * 24]).exit_code == 0
 
 
 def test_cli_rejects_unknown_scopes_clearly(runner):
@@ -162,3 +173,31 @@ def test_cli_list_and_revoke(app, runner):
         args=["lms", "lrs-client", "list", "--all"]).output
     missing = runner.invoke(args=["lms", "lrs-client", "revoke", "nope"])
     assert missing.exit_code != 0 and "No LRS client with the key 'nope'" in missing.output
+
+
+# Basic-auth failures (review I1) -----------------------------------------------------------------------
+
+def test_i1_failed_basic_auth_is_throttled_per_client_ip(app, client, make_lrs_client):
+    app.config["LMS_RATELIMIT_XAPI_AUTH"] = "3/minute"
+    key, secret = make_lrs_client()
+    attacker, victim = {"REMOTE_ADDR": "127.0.0.10"}, {"REMOTE_ADDR": "127.0.0.11"}
+    wrong = LRS(client, key, "not-the-secret-at-all-0123456789")
+    for _ in range(3):
+        assert wrong.get("/statements", environ_base=attacker).status_code == 401
+    # Past the limit every attempt from that address is refused before the secret is checked, right or wrong.
+    for lrs in (wrong, LRS(client, key, secret)):
+        refused = lrs.get("/statements", environ_base=attacker)
+        assert refused.status_code == 429
+        assert int(refused.headers["Retry-After"]) >= 1
+        assert "Too many failed sign-ins" in refused.get_json()["error"]["message"]
+    # Other addresses, and successful sign-ins, are not affected.
+    assert LRS(client, key, secret).get("/statements", environ_base=victim).status_code == 200
+    for _ in range(5):
+        assert LRS(client, key, secret).get("/statements", environ_base=victim).status_code == 200
+
+
+def test_i1_throttle_can_be_switched_off(app, client, make_lrs_client):
+    app.config["LMS_RATELIMIT_XAPI_AUTH"] = ""
+    key, _secret = make_lrs_client()
+    wrong = LRS(client, key, "not-the-secret-at-all-0123456789")
+    assert [wrong.get("/statements").status_code for _ in range(30)] == [401] * 30

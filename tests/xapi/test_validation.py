@@ -73,8 +73,6 @@ VALID = {
     "duration years to seconds": stmt(result={"duration": "P3Y1M29DT4H35M59.14S"}),
     "duration seconds only": stmt(result={"duration": "PT16559.14S"}),
     "duration P3Y": stmt(result={"duration": "P3Y"}),
-    "context language 50 letters (conformance suite accepts)": stmt(context={
-        "language": "supercalifragilisticexpialidociouswhatabouthhhhhhh"}),
     "contextActivities single activity": stmt(context={"contextActivities": {"other": {"id": ACTIVITY}}}),
     "substatement with statementref object": with_object({**SUBSTATEMENT["object"], "context": {},
                                                           "object": {"objectType": "StatementRef", "id": UUID}}),
