@@ -58,7 +58,7 @@ def credentials(env: dict) -> dict:
             "--key",
             "bench",
             "--secret",
-            "bench-secret-0123456789",
+            "bench-secret-0123456789abcd",
             "--scope",
             "all",
         ],
@@ -74,9 +74,9 @@ def credentials(env: dict) -> dict:
 
         app = create_app({"LMS_DATABASE_URL": env["DATABASE_URL"], "SECRET_KEY": env["SECRET_KEY"]})
         with app.app_context():
-            create_client("bench", ["all"], key="bench", secret="bench-secret-0123456789")
+            create_client("bench", ["all"], key="bench", secret="bench-secret-0123456789abcd")
             db.commit()
-    token = base64.b64encode(b"bench:bench-secret-0123456789").decode()
+    token = base64.b64encode(b"bench:bench-secret-0123456789abcd").decode()
     return {"Authorization": f"Basic {token}", "X-Experience-API-Version": "1.0.3", "Content-Type": "application/json"}
 
 

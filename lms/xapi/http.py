@@ -170,7 +170,7 @@ def _apply_alternate_syntax() -> None:
         return
     if request.method != "POST":
         raise bad_request("The method parameter is only allowed on POST.")
-    if len(request.args) != 1:
+    if len(request.args) != 1 or len(request.args.getlist("method")) != 1:
         misplaced = sorted({HEADER_PARAMS[n.lower()] for n in request.args if n.lower() in HEADER_PARAMS})
         if misplaced:
             raise bad_request(f"With the alternate request syntax, {', '.join(misplaced)} must be form parameters "

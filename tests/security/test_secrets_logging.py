@@ -17,7 +17,7 @@ from tests.security.world import sign_in
 SIGNUP_PASSWORD = "signup-Pw-7f3c9e1d"
 WRONG_PASSWORD = "wrong-Pw-0b5a2c8e"
 NEW_PASSWORD = "reset-Pw-4d6e8f0a"
-LRS_SECRET = "lrs-Secret-9a8b7c6d5e4f"
+LRS_SECRET = "lrs-Secret-9a8b7c6d5e4f3a2b"
 
 
 @pytest.fixture
