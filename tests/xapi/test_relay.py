@@ -334,7 +334,7 @@ def test_in_process_relay_starts_with_the_first_request(app, lrs_server, databas
     served = create_app({
         "TESTING": True, "SECRET_KEY": "test-secret-key-that-is-long-enough", "LMS_DATABASE_URL": database_url,
         "LMS_BASE_URL": "http://lms.test", "LMS_MAIL_SENDER": MemoryMailSender(), "SERVER_NAME": None,
-        "LMS_XAPI_FORWARD_URL": lrs_server.url, "LMS_XAPI_RELAY_INPROCESS": True, "LMS_XAPI_RELAY_INTERVAL": 0.05,
+        "LMS_XAPI_FORWARD_URL": lrs_server.url, "LMS_XAPI_RELAY_INPROCESS": True, "LMS_XAPI_RELAY_INTERVAL": 0.1,
     })
     served.instance_path = str(tmp_path)
     try:
