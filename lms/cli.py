@@ -42,48 +42,75 @@ def db_upgrade(revision: str) -> None:
 @click.option("--path", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Check another curricula folder instead of the configured one.")
 def check_content(path: Path | None) -> None:
-    """Validate every content file; print problems as file:line: problem."""
+    """Validate every content file; print problems as file:line: problem, and the computed hours."""
     root = path or Path(current_app.config["LMS_CURRICULA_DIR"])
-    try:
-        catalog = load_catalog(root)
-    except ContentErrors as exc:
-        for error in exc.errors:
-            click.echo(str(error), err=True)
-        click.echo(f"{len(exc.errors)} problem(s) found.", err=True)
-        sys.exit(1)
+    catalog = _or_exit(lambda: load_catalog(root), "")
     lessons = sum(len(c.lessons) for c in catalog.courses.values())
     checks = sum(len(lesson.checks) for c in catalog.courses.values() for lesson in c.lessons)
+    activities = sum(len(lesson.activities) for c in catalog.courses.values() for lesson in c.lessons)
     click.echo(f"Content OK: {len(catalog.courses)} courses, {lessons} lessons, {checks} knowledge checks, "
+               f"{activities} activities, {len(catalog.sessions)} live-session templates, "
                f"{len(catalog.framework.competencies)} competencies.")
     for course in catalog.courses.values():
         words = sum(lesson.word_count for lesson in course.lessons)
         click.echo(f"  {course.slug}: {len(course.lessons)} lessons, {words} words, "
-                   f"{course.total_hours:g} h ({course.version})")
+                   f"{course.total_hours:g} h declared ({course.version})")
     from lms.assessments.loader import load_assessments
 
-    try:
-        assessments = load_assessments(Path(current_app.config["LMS_ASSESSMENTS_DIR"]), catalog.framework,
-                                       catalog.courses)
-    except ContentErrors as exc:
-        for error in exc.errors:
-            click.echo(str(error), err=True)
-        click.echo(f"{len(exc.errors)} problem(s) found in the assessments.", err=True)
-        sys.exit(1)
+    assessments = _or_exit(lambda: load_assessments(Path(current_app.config["LMS_ASSESSMENTS_DIR"]),
+                                                    catalog.framework, catalog.courses), " in the assessments")
     click.echo(f"Assessments OK: {len(assessments.scenarios)} scenarios, {len(assessments.banks)} banks, "
                f"{assessments.item_count} items.")
+    from lms.content.hours import check_course_hours
+
+    computed = _or_exit(lambda: check_course_hours(catalog, assessments), " in the declared hours")
+    _print_hours(catalog, computed)
     from lms.certificates.programs import load_programs, program_hours
 
-    try:
-        programs = load_programs(Path(current_app.config["LMS_CERTIFICATES_DIR"]), catalog, assessments)
-    except ContentErrors as exc:
-        for error in exc.errors:
-            click.echo(str(error), err=True)
-        click.echo(f"{len(exc.errors)} problem(s) found in the certificate programs.", err=True)
-        sys.exit(1)
+    programs = _or_exit(lambda: load_programs(Path(current_app.config["LMS_CERTIFICATES_DIR"]), catalog, assessments),
+                        " in the certificate programs")
     click.echo(f"Programs OK: {len(programs)} certificate programs.")
     for program in programs.values():
         click.echo(f"  {program.slug}: {program.issuance}, {program_hours(program, catalog)['total']:g} h, "
                    f"{len(program.requirements.courses)} courses, {len(program.requirements.assessments)} assessments")
+
+
+def _or_exit(load, where: str):
+    """Run a loader; on ContentErrors print every problem as file:line: problem and exit 1."""
+    try:
+        return load()
+    except ContentErrors as exc:
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        click.echo(f"{len(exc.errors)} problem(s) found{where}.", err=True)
+        sys.exit(1)
+
+
+def _print_hours(catalog, computed) -> None:
+    """The computed figures (docs/hours.md): per course its parts and domains, then the sum; then sessions."""
+    domains = catalog.framework.domains
+    click.echo("Hours computed by the method in docs/hours.md (course.yaml agrees within 10% or 0.1 h), "
+               "by IC&RC domain:")
+    head = f"  {'course':<22}{'lessons':>9}{'scenarios':>11}{'final':>7}{'total h':>9}"
+    click.echo(head + "".join(f"{d.id:>24}" for d in domains))
+    totals = {d.id: 0.0 for d in domains}
+    parts = [0.0, 0.0, 0.0]
+    for slug, hours in computed.items():
+        by_domain = hours.hours_by_domain()
+        for d in domains:
+            totals[d.id] += by_domain.get(d.id, 0.0)
+        parts = [parts[0] + hours.lessons, parts[1] + hours.scenarios, parts[2] + hours.final_check]
+        click.echo(f"  {slug:<22}{hours.lessons:>7.1f} m{hours.scenarios:>9.1f} m{hours.final_check:>5.1f} m"
+                   f"{hours.hours:>9.2f}" + "".join(f"{by_domain.get(d.id, 0.0):>24.2f}" for d in domains))
+    click.echo(f"  {'all courses':<22}{parts[0]:>7.1f} m{parts[1]:>9.1f} m{parts[2]:>5.1f} m"
+               f"{sum(totals.values()):>9.2f}" + "".join(f"{totals[d.id]:>24.2f}" for d in domains))
+    if catalog.sessions:
+        click.echo("Live-session templates (education hours = minutes less breaks, by domain):")
+    names = catalog.framework.domain_names
+    for session in catalog.sessions.values():
+        split = ", ".join(f"{names.get(d, d)} {h:.2f}" for d, h in session.hours_by_domain().items())
+        click.echo(f"  {session.slug}: {session.minutes} min with {session.breaks} min of breaks, "
+                   f"{session.education_minutes / 60:.2f} education hours ({split})")
 
 
 @lms_cli.command("settings")

@@ -1,7 +1,8 @@
 """The LMS Flask extension: config defaults, database, content, blueprints, CLI and security."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from lms.assessments.definitions import AssessmentCatalog
 from lms.assessments.loader import load_assessments
 from lms.certificates.programs import Programs, load_programs
 from lms.content import Catalog, load_catalog
+from lms.content.hours import CourseHours, check_course_hours
 from lms.db import Database, close_session
 from lms.mail import MailSender, resolve_sender
 from lms.web.ratelimit import RateLimiter
@@ -34,6 +36,7 @@ class LMSState:
     limiter: RateLimiter
     url_prefix: str
     programs: Programs  # certificate programs by slug (certificates/*.yaml)
+    hours: Mapping[str, CourseHours] = field(default_factory=dict)  # each course's computed time (docs/hours.md)
 
 
 class LMS:
@@ -51,6 +54,7 @@ class LMS:
             "url_prefix", app.config["LMS_URL_PREFIX"])
         catalog = load_catalog(Path(app.config["LMS_CURRICULA_DIR"]))
         assessments = load_assessments(Path(app.config["LMS_ASSESSMENTS_DIR"]), catalog.framework, catalog.courses)
+        course_hours = check_course_hours(catalog, assessments)
         programs = load_programs(Path(app.config["LMS_CERTIFICATES_DIR"]), catalog, assessments)
         app.extensions["lms"] = LMSState(
             db=Database(app.config["LMS_DATABASE_URL"]),
@@ -60,6 +64,7 @@ class LMS:
             limiter=RateLimiter(app.config["LMS_RATELIMIT_STORAGE_URI"]),
             url_prefix=prefix.rstrip("/"),
             programs=programs,
+            hours=course_hours,
         )
         app.teardown_appcontext(close_session)
 

@@ -112,6 +112,8 @@ class Scenario:
     # the most points any path earns, per competency (graph.max_points)
     max_points: Mapping[str, float] = field(default_factory=_empty)
     max_total: float = 0.0  # the most points any path earns (graph.max_total); the scaled score's divisor
+    domains: Mapping[str, float] = field(default_factory=_empty)  # IC&RC domain -> share of its time
+    minutes: float = 0.0  # by the hours method: its longest path (timing.longest_path)
 
     def node(self, node_id: str) -> Node | None:
         return self.nodes.get(node_id)
@@ -201,6 +203,7 @@ class FinalCheck:
     settings: AssessmentSettings
     bank: str  # the bank's slug; AssessmentCatalog.banks is keyed by course
     version: str  # the bank's version
+    minutes: float = 0.0  # by the hours method: `draw` items of the bank's average length (timing.py)
 
 
 @dataclass(frozen=True)

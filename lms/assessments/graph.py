@@ -166,6 +166,11 @@ def _topological(scenario: Scenario) -> list[str]:
     return done
 
 
+def topological_order(scenario: Scenario) -> list[str]:
+    """Node ids reachable from start, each after all of its successors (for DP over the graph)."""
+    return _topological(scenario)
+
+
 def _best(scenario: Scenario, weight, *, safe_only: bool = False, fewest_decisions: bool = False):
     """DP over the DAG: for each node the best (value, -decisions) from it and the edge taken."""
     best: dict[str, tuple[float, int]] = {}

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from lms.assessments import graph
+from lms.assessments import graph, timing
 from lms.assessments.definitions import (
     AssessmentCatalog,
     AssessmentSettings,
@@ -241,6 +241,7 @@ def load_scenario(path: Path, file_slug: str, ctx: _Context) -> Scenario | None:
     scenario = Scenario(
         slug=spec.slug, course=spec.course, title=spec.title, summary=spec.summary,
         competencies=tuple(spec.competencies), settings=_settings(spec.settings),
+        domains=MappingProxyType(dict(spec.domains)),
         review=tuple(tuple(ref.split("/", 1)) for ref in spec.review),  # type: ignore[misc]
         start=spec.start, nodes=MappingProxyType(nodes), version=digest(path.read_bytes()), path=str(path),
     )
@@ -259,7 +260,7 @@ def load_scenario(path: Path, file_slug: str, ctx: _Context) -> Scenario | None:
     if problems:
         return None
     return replace(scenario, max_points=MappingProxyType(graph.max_points(scenario)),
-                   max_total=graph.max_total(scenario))
+                   max_total=graph.max_total(scenario), minutes=timing.longest_path(scenario).minutes)
 
 
 # banks ---------------------------------------------------------------------------------------
@@ -299,4 +300,4 @@ def load_bank(path: Path, ctx: _Context) -> tuple[Bank, FinalCheck] | None:
     version = digest(path.read_bytes())
     bank = Bank(spec.slug, spec.course, spec.title, tuple(items), version, str(path))
     return bank, FinalCheck(final.slug, spec.course, final.title, final.draw, _settings(final.settings),
-                            spec.slug, version)
+                            spec.slug, version, minutes=timing.final_check_minutes(final.draw, bank))

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BeforeValidator, Field, create_model, field_validator, model_validator
 
-from lms.content.schema import Slug, Strict, Text
+from lms.content.schema import DomainShares, Slug, Strict, Text
 
 REVIEW_REF = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*/[a-z0-9]+(-[a-z0-9]+)*")
 MEDIA_SRC = re.compile(r"https?://\S+|[A-Za-z0-9_][A-Za-z0-9_./-]*")
@@ -134,6 +134,7 @@ class ScenarioFile(Strict):
     course: Slug
     title: Text
     summary: Text
+    domains: DomainShares  # how its time splits across the IC&RC domains (formats spec 3)
     competencies: list[Slug] = Field(min_length=1)
     settings: SettingsSpec
     review: list[ReviewRef] = []

@@ -10,8 +10,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from lms.content import hours
+from lms.content.activities import check_activities
 from lms.content.errors import ErrorSink
-from lms.content.markdown import count_words, render_markdown, split_checks
+from lms.content.markdown import count_words, loose_placeholders, render_markdown, split_placeholders
 from lms.content.models import Catalog, Course, Framework, Lesson, Module, Segment
 from lms.content.schema import CompetenciesFile, CourseFile, LessonMeta
 from lms.content.yamlio import LineDict, YamlSyntaxError, line_of, load_yaml
@@ -20,7 +22,7 @@ M = TypeVar("M", bound=BaseModel)
 LESSON_FILE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 MIN_LESSON_WORDS = 500
 MIN_LESSONS = 5
-HOURS_TOLERANCE = 0.5
+SESSIONS_DIR = "sessions"  # curricula/sessions/ holds live-session templates, not a course (formats spec 4)
 
 
 def digest(*chunks: bytes) -> str:
@@ -99,13 +101,20 @@ def load_catalog(root: Path) -> Catalog:
     known = set(framework.competencies) if framework else set()
     courses: dict[str, Course] = {}
     for course_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if course_dir.name == SESSIONS_DIR:
+            continue
         course = load_course(course_dir, known, sink)
         if course:
             courses[course.slug] = course
     check_prerequisites(root, courses, sink)
+    sessions: Any = {}
+    if (root / SESSIONS_DIR).is_dir():
+        from lms.content.session_loader import load_sessions  # it builds on this module's helpers
+
+        sessions = load_sessions(root / SESSIONS_DIR, known, courses, sink)
     sink.raise_if_any()
     assert framework is not None
-    return Catalog(framework=framework, courses=MappingProxyType(courses))
+    return Catalog(framework=framework, courses=MappingProxyType(courses), sessions=MappingProxyType(dict(sessions)))
 
 
 def check_competencies(ids: Any, known: set[str], path: Path, data: Any, loc: tuple, sink: ErrorSink) -> None:
@@ -148,13 +157,8 @@ def load_course(course_dir: Path, known: set[str], sink: ErrorSink) -> Course | 
             sink.add(Path(lesson.path), 1, f"lesson '{slug}' is not listed in any module of course.yaml")
     if len(lessons) < MIN_LESSONS:
         sink.add(path, 1, f"a course needs at least {MIN_LESSONS} lessons, found {len(lessons)}")
-
-    total_minutes = sum(lesson.minutes for lesson in lessons.values())
-    hours = sum(spec.hours.values())
-    if lessons and abs(hours - total_minutes / 60) > HOURS_TOLERANCE:
-        sink.add(path, line_of(data, ("hours",)),
-                 f"hours add up to {hours:g} but the lessons take {total_minutes / 60:.2f} h "
-                 f"({total_minutes} minutes); make them agree within {HOURS_TOLERANCE} h")
+    # course.yaml `hours:` is checked against lessons, scenarios and the final check once the assessments
+    # are loaded too (lms/content/hours.py::check_course_hours).
 
     built = []
     position = 0
@@ -169,7 +173,9 @@ def load_course(course_dir: Path, known: set[str], sink: ErrorSink) -> Course | 
         slug=spec.slug, title=spec.title, summary=spec.summary,
         description_html=render_markdown(spec.description), objectives=tuple(spec.objectives),
         hours=MappingProxyType(dict(spec.hours)), competencies=tuple(spec.competencies),
-        prerequisites=tuple(spec.prerequisites), modules=tuple(built), version=version,
+        prerequisites=tuple(spec.prerequisites), modules=tuple(built), version=version, path=str(path),
+        hours_lines=MappingProxyType({"": line_of(data, ("hours",)),
+                                      **{d: line_of(data, ("hours", d)) for d in spec.hours}}),
     )
 
 
@@ -236,12 +242,19 @@ def load_lesson(path: Path, course_slug: str, slug: str, known: set[str], sink: 
     words = count_words(body)
     if words < MIN_LESSON_WORDS:
         sink.add(path, body_line, f"the lesson body has {words} words; at least {MIN_LESSON_WORDS} are needed")
-    segments = build_segments(body, meta, path, body_line, sink)
+    segments = build_segments(body, meta, data, path, body_line, sink)
+    computed = hours.lesson_minutes(words, meta.checks, meta.activities)
+    if not hours.agrees(meta.minutes, computed.total, hours.LESSON_TOLERANCE):
+        sink.add(path, line_of(data, ("minutes",)),
+                 f"minutes is {meta.minutes} but the method computes {computed.total:.1f} ({computed.describe()}); "
+                 f"make them agree within {hours.allowance(computed.total, hours.LESSON_TOLERANCE):.1f} minutes: "
+                 f"write minutes: {round(computed.total)} (docs/hours.md)")
     return Lesson(
         slug=slug, course_slug=course_slug, module_slug="", position=0, title=meta.title,
         minutes=meta.minutes, objectives=tuple(meta.objectives), competencies=tuple(meta.competencies),
         sources=tuple(meta.sources), checks=tuple(meta.checks), segments=tuple(segments),
-        word_count=words, version=digest(raw), path=str(path),
+        word_count=words, version=digest(raw), path=str(path), activities=tuple(meta.activities),
+        domains=MappingProxyType(dict(meta.domains)), computed=computed,
     )
 
 
@@ -255,23 +268,39 @@ def check_lesson_meta(meta: LessonMeta, data: LineDict, path: Path, known: set[s
             sink.add(path, line_of(data, ("checks", i, "id")), f"duplicate check id '{check.id}'")
         seen.add(check.id)
         check_competencies(check.competencies, known, path, data, ("checks", i, "competencies"), sink)
+    check_activities(meta.activities, known, data, path, sink)
 
 
-def build_segments(body: str, meta: LessonMeta, path: Path, body_line: int, sink: ErrorSink) -> list[Segment]:
-    checks = {check.id: check for check in meta.checks}
-    segments, placed = [], set()
-    for markdown, check_id in split_checks(body):
-        if check_id is None:
+def build_segments(body: str, meta: LessonMeta, data: LineDict, path: Path, body_line: int,
+                   sink: ErrorSink) -> list[Segment]:
+    """Markdown between placeholders becomes HTML; [[check:id]] and [[activity:id]] become the item itself.
+    Checks not placed go at the end; activities must each be placed exactly once (formats spec 1)."""
+    items = {"check": {check.id: check for check in meta.checks},
+             "activity": {activity.id: activity for activity in meta.activities}}
+    segments: list[Segment] = []
+    placed: set[tuple[str, str]] = set()
+    for markdown, kind, item_id, line in split_placeholders(body):
+        if kind is None or item_id is None:
             segments.append(Segment(html=render_markdown(markdown)))
-        elif check_id not in checks:
-            line = body_line + body[: body.find(f"[[check:{check_id}]]")].count("\n")
-            sink.add(path, line, f"[[check:{check_id}]] names no check in the front matter")
-        elif check_id in placed:
-            sink.add(path, body_line, f"check '{check_id}' is placed twice")
+            continue
+        item = items[kind].get(item_id)
+        where = body_line + line
+        if item is None:
+            sink.add(path, where, f"[[{kind}:{item_id}]] names no {kind} in the front matter")
+        elif (kind, item_id) in placed:
+            sink.add(path, where, f"{kind} '{item_id}' is placed twice")
         else:
-            placed.add(check_id)
-            segments.append(Segment(check=checks[check_id]))
-    segments.extend(Segment(check=check) for check in meta.checks if check.id not in placed)
+            placed.add((kind, item_id))
+            segments.append(Segment(check=item) if kind == "check" else Segment(activity=item))
+    for line, text in loose_placeholders(body):
+        sink.add(path, body_line + line, f"'{text}' is not a placeholder: write [[check:id]] or [[activity:id]] "
+                                         "on a line of its own (ids are lower-case letters, digits and hyphens)")
+    for i, activity in enumerate(meta.activities):
+        if ("activity", activity.id) not in placed:
+            sink.add(path, line_of(data, ("activities", i)),
+                     f"activity '{activity.id}' is not placed: put [[activity:{activity.id}]] on a line of its "
+                     "own in the body")
+    segments.extend(Segment(check=check) for check in meta.checks if ("check", check.id) not in placed)
     return segments
 
 

@@ -5,7 +5,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from lms.content.hours import LessonMinutes
 from lms.content.schema import (
+    ActivitySpec,
     CheckSpec,
     CompetencySpec,
     DomainSpec,
@@ -14,6 +16,7 @@ from lms.content.schema import (
     ScaleSpec,
     SourceSpec,
 )
+from lms.content.sessions import SessionTemplate
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,11 @@ class Framework:
 
 @dataclass(frozen=True)
 class Segment:
-    """A piece of a lesson body: rendered HTML, or a knowledge check placed at this point."""
+    """A piece of a lesson body: rendered HTML, or a knowledge check or an activity placed at this point."""
 
     html: str = ""
     check: CheckSpec | None = None
+    activity: ActivitySpec | None = None
 
 
 @dataclass(frozen=True)
@@ -77,9 +81,15 @@ class Lesson:
     word_count: int
     version: str
     path: str
+    activities: tuple[ActivitySpec, ...] = ()
+    domains: Mapping[str, float] = field(default_factory=dict)  # IC&RC domain -> share of the time
+    computed: LessonMinutes = LessonMinutes(0, 0.0, 0.0, 0.0)  # by the hours method (lms/content/hours.py)
 
     def check(self, check_id: str) -> CheckSpec | None:
         return next((c for c in self.checks if c.id == check_id), None)
+
+    def activity(self, activity_id: str) -> ActivitySpec | None:
+        return next((a for a in self.activities if a.id == activity_id), None)
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,8 @@ class Course:
     prerequisites: tuple[str, ...]
     modules: tuple[Module, ...]
     version: str
+    path: str = ""  # course.yaml, for errors found after loading (lms/content/hours.py)
+    hours_lines: Mapping[str, int] = field(default_factory=dict)  # domain -> line in course.yaml; "" the key
 
     @property
     def lessons(self) -> tuple[Lesson, ...]:
@@ -131,6 +143,7 @@ class Catalog:
 
     framework: Framework
     courses: Mapping[str, Course] = field(default_factory=dict)
+    sessions: Mapping[str, SessionTemplate] = field(default_factory=dict)  # live-session templates by slug
 
     def course(self, slug: str) -> Course | None:
         return self.courses.get(slug)

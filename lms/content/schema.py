@@ -3,11 +3,28 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 DomainId = Literal["advocacy", "mentoring-education", "recovery-wellness", "ethical-responsibility"]
+SHARE_SUM_TOLERANCE = 0.001  # thirds written as 0.333 still add up
+
+
+def _shares_sum_to_one(shares: dict[str, float]) -> dict[str, float]:
+    if not shares:
+        raise ValueError("give at least one domain share, e.g. {advocacy: 1}")
+    for domain, share in shares.items():
+        if not 0 < share <= 1:
+            raise ValueError(f"the share of '{domain}' is {share:g}; each share is more than 0 and at most 1")
+    total = sum(shares.values())
+    if abs(total - 1) > SHARE_SUM_TOLERANCE:
+        raise ValueError(f"domain shares add up to {total:g}; they must add up to 1")
+    return shares
+
+
+# How a lesson's, scenario's or live session's time splits across the IC&RC domains (formats spec 2).
+DomainShares = Annotated[dict[DomainId, float], AfterValidator(_shares_sum_to_one)]
 
 
 class Strict(BaseModel):
@@ -131,10 +148,35 @@ class CheckSpec(Strict):
         return self
 
 
+class FieldSpec(Strict):
+    """One text box of a worksheet."""
+
+    id: Slug
+    label: Text
+    min_words: int | None = Field(default=None, ge=1, le=400)
+
+
+class ActivitySpec(Strict):
+    """A reflection, practice or worksheet placed in a lesson with [[activity:id]] (formats spec 1).
+    The rules that depend on the kind are checked by lms/content/activities.py, which names the line."""
+
+    id: Slug
+    kind: Literal["reflection", "practice", "worksheet"]
+    title: Text
+    minutes: int = Field(ge=1, le=600)
+    competencies: list[Slug] = []
+    instructions: Text
+    min_words: int | None = None  # reflection only
+    fields: list[FieldSpec] | None = None  # worksheet only
+    checklist: list[Text] | None = None  # practice only
+
+
 class LessonMeta(Strict):
     title: Text
     minutes: int = Field(ge=1, le=600)
+    domains: DomainShares
     objectives: list[ObjectiveSpec] = Field(min_length=1)
     competencies: list[Slug] = Field(min_length=1)
     sources: list[SourceSpec] = Field(min_length=1)
     checks: list[CheckSpec] = Field(min_length=2)
+    activities: list[ActivitySpec] = []

@@ -39,6 +39,7 @@ def scenario(slug: str = "late-night-text") -> dict:
     return {
         "kind": "scenario", "slug": slug, "course": COURSE, "title": "A text at 11 pm",
         "summary": "A fictional participant texts late at night.",
+        "domains": {"recovery-wellness": 0.5, "ethical-responsibility": 0.5},
         "competencies": ["helps-manage-crises", "values-communication"],
         "settings": {"pass_mark": 0.75, "max_attempts": 3, "cooldown_minutes": 0, "time_limit_minutes": 0,
                      "feedback": "immediate", "attempt_counts": "highest"},

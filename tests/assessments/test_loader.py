@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -595,13 +596,16 @@ def flask_cli(*args: str, env: dict) -> subprocess.CompletedProcess:
                           env={**base, **env}, capture_output=True, text=True, timeout=120)
 
 
-def test_check_content_summarizes_assessments_and_bad_files_stop_the_app(root, tmp_path):
-    # No certificate programs: the shipped ones require the shipped scenarios, not this test's one.
+def test_check_content_summarizes_assessments_and_bad_files_stop_the_app(tmp_path):
+    # A copy of the shipped assessments: course hours count every scenario and final check, so a tree with
+    # fewer would (rightly) disagree with the courses' declared hours. No certificate programs either.
+    root = tmp_path / "assessments"
+    shutil.copytree(REPO / "assessments", root)
     (tmp_path / "no-programs").mkdir()
     env = {"LMS_ASSESSMENTS_DIR": str(root), "LMS_CERTIFICATES_DIR": str(tmp_path / "no-programs")}
     ok = flask_cli("check-content", env={**env, "DATABASE_URL": f"sqlite:///{tmp_path}/a.db"})
     assert ok.returncode == 0, ok.stderr
-    assert "Assessments OK: 1 scenarios, 1 banks, 20 items." in ok.stdout
+    assert "Assessments OK: 10 scenarios, 5 banks, " in ok.stdout
 
     path = with_scenario(root, lambda d: opt(d, "d2", "stay").update(next="nowhere"))
     bad = flask_cli("check-content", env={**env, "DATABASE_URL": f"sqlite:///{tmp_path}/b.db"})

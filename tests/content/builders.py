@@ -26,10 +26,16 @@ def check(check_id: str, kind: str = "single", correct=(0,)) -> dict:
     }
 
 
+# BODY has 528 words (2.64 min at 200 wpm); each check 11 words + half a minute (0.555 min): 3.75 min.
+BODY_WORDS = 528
+LESSON_MINUTES = 4
+
+
 def lesson_meta(title: str = "A lesson") -> dict:
     return {
         "title": title,
-        "minutes": 12,
+        "minutes": LESSON_MINUTES,
+        "domains": {"advocacy": 0.5, "ethical-responsibility": 0.5},
         "objectives": [{"text": "Do a thing.", "competencies": ["engages-peers", "icrc-advocacy"]}],
         "competencies": ["engages-peers"],
         "sources": [{"title": "TIP 64", "publisher": "SAMHSA", "year": 2023}],
@@ -55,7 +61,7 @@ def make_tree(root: Path, slug: str = "demo-course", lessons: int = 5) -> Path:
         "summary": "A course for tests.",
         "description": "Text.",
         "objectives": [{"text": "Learn.", "competencies": ["engages-peers"]}],
-        "hours": {"advocacy": 0.5, "ethical-responsibility": lessons * 12 / 60 - 0.5},
+        "hours": {"advocacy": round(lessons * 3.75 / 120, 2), "ethical-responsibility": round(lessons * 3.75 / 120, 2)},
         "competencies": ["engages-peers"],
         "prerequisites": [],
         "modules": [{"slug": "only", "title": "Only module", "lessons": slugs}],

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from lms.content import ContentErrors, load_catalog
 from tests.conftest import REPO
@@ -117,14 +116,6 @@ def test_prerequisite_cycle_and_unknown_prerequisite(tree):
     joined = "\n".join(errors_of(tree))
     assert "prerequisite cycle" in joined
     assert "unknown prerequisite course 'nope'" in joined
-
-
-def test_hours_must_match_lesson_minutes(tree):
-    path = tree / "demo-course" / "course.yaml"
-    data = yaml.safe_load(path.read_text())
-    data["hours"] = {"advocacy": 9}
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    assert any("hours add up to 9 but the lessons take 1.00 h" in e for e in errors_of(tree))
 
 
 def test_unlisted_lesson_and_misnamed_file(tree):

@@ -5,7 +5,9 @@ import re
 
 import pytest
 
+from lms.assessments.loader import load_assessments
 from lms.content import load_catalog
+from lms.content.hours import check_course_hours
 from lms.content.loader import MIN_LESSON_WORDS
 from lms.paths import data_dir
 
@@ -44,7 +46,19 @@ def test_course_meets_minimums(catalog, slug):
             correct = sum(o.correct for o in check.options)
             assert correct == 1 if check.type == "single" else correct >= 1
             assert all(o.feedback for o in check.options)
-    assert abs(course.total_hours - course.total_minutes / 60) <= 0.5
+    for lesson in course.lessons:
+        # Declared minutes are the computed figure rounded (docs/hours.md), and the time has domains.
+        assert lesson.minutes == round(lesson.computed.total), lesson.path
+        assert abs(sum(lesson.domains.values()) - 1) < 0.001, lesson.path
+
+
+def test_course_hours_are_the_computed_hours_by_domain(catalog):
+    assessments = load_assessments(data_dir("assessments"), catalog.framework, catalog.courses)
+    computed = check_course_hours(catalog, assessments)  # raises ContentErrors when a course.yaml disagrees
+    for slug, course in catalog.courses.items():
+        by_domain = computed[slug].hours_by_domain()
+        assert {d: round(h, 2) for d, h in by_domain.items() if round(h, 2)} == dict(course.hours)
+        assert computed[slug].scenarios > 0 and computed[slug].final_check > 0
 
 
 @pytest.mark.parametrize("slug", sorted(COURSES))
