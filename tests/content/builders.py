@@ -68,3 +68,69 @@ def make_tree(root: Path, slug: str = "demo-course", lessons: int = 5) -> Path:
     }
     (course_dir / "course.yaml").write_text(yaml.safe_dump(course, sort_keys=False))
     return root
+
+
+def reflection(activity_id: str = "my-reflection", **changes) -> dict:
+    data = {"id": activity_id, "kind": "reflection", "title": "Think it through", "minutes": 10,
+            "competencies": ["engages-peers"],
+            "instructions": "Write about a week of your own work. Use no names or identifying details.",
+            "min_words": 40}
+    data.update(changes)
+    return data
+
+
+def worksheet(activity_id: str = "my-worksheet", **changes) -> dict:
+    data = {"id": activity_id, "kind": "worksheet", "title": "Work it out", "minutes": 15,
+            "instructions": "Fill in each box. Use no names or identifying details.",
+            "fields": [{"id": "situation", "label": "The situation", "min_words": 5},
+                       {"id": "options", "label": "Three options"}]}
+    data.update(changes)
+    return data
+
+
+def practice(activity_id: str = "my-practice", **changes) -> dict:
+    data = {"id": activity_id, "kind": "practice", "title": "Say it out loud", "minutes": 5,
+            "instructions": "Say it out loud with a colleague. Write no names or identifying details.",
+            "checklist": ["Said it once", "Said it again"]}
+    data.update(changes)
+    return data
+
+
+def session_meta(slug: str = "role-play-lab", **changes) -> dict:
+    """A valid 180-minute session with a 15-minute break: 165 education minutes, 2.75 hours."""
+    data = {
+        "slug": slug, "title": "A role-play lab", "minutes": 180, "breaks": 15,
+        "domains": {"ethical-responsibility": 0.75, "mentoring-education": 0.25},
+        "objectives": [{"text": "Hold a boundary kindly.", "competencies": ["icrc-ethical-responsibility"]}],
+        "competencies": ["icrc-ethical-responsibility", "engages-peers"],
+        "sources": [{"title": "TIP 64", "publisher": "SAMHSA", "year": 2023}],
+        "materials": ["Observer checklists"],
+        "prerequisites": ["demo-course"],
+        "agenda": [
+            {"minutes": 10, "kind": "opening", "title": "Welcome"},
+            {"minutes": 50, "kind": "presentation", "title": "Mini-lecture"},
+            {"minutes": 45, "kind": "role-play", "title": "Round 1", "role_play": "loan-request"},
+            {"minutes": 15, "kind": "break", "title": "Break"},
+            {"minutes": 50, "kind": "discussion", "title": "Debrief", "prompts": ["what-made-it-hard"]},
+            {"minutes": 10, "kind": "closing", "title": "Close"},
+        ],
+        "role_plays": [{"id": "loan-request", "title": "The $20 loan",
+                        "roles": {"peer_worker": "You are the peer worker.", "person": "You are a fictional person.",
+                                  "observer": "Watch for the checklist items."},
+                        "observer_checklist": [{"text": "Declined without shaming",
+                                                "competency": "icrc-ethical-responsibility"}]}],
+        "discussion_prompts": [{"id": "what-made-it-hard", "text": "What made it hard to say no?"}],
+    }
+    data.update(changes)
+    return data
+
+
+GUIDE = "## Preparation\n\nPrint the observer checklists. *All role-play people are fictional.*\n"
+
+
+def write_session(root: Path, meta: dict, name: str | None = None, body: str = GUIDE) -> Path:
+    folder = root / "sessions"
+    folder.mkdir(exist_ok=True)
+    path = folder / (name or f"01-{meta['slug']}.md")
+    path.write_text("---\n" + yaml.safe_dump(meta, sort_keys=False) + "---\n" + body)
+    return path
