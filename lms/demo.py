@@ -23,7 +23,8 @@ from lms.db import session as db
 from lms.db import utcnow
 from lms.demo_certificates import HOLDERS, load_holders
 from lms.learning import services as learning
-from lms.learning.models import CheckAnswer, Enrollment, LessonProgress
+from lms.learning.activities import submit_activity
+from lms.learning.models import ActivityResponse, CheckAnswer, Enrollment, LessonProgress
 from lms.supervision import services as supervision
 from lms.supervision import summary
 from lms.supervision.dashboard import agent_key
@@ -203,8 +204,26 @@ def _make_progress(user: User, plan: dict[str, int | str]) -> None:
             for check in lesson.checks:
                 correct = [i for i, option in enumerate(check.options) if option.correct]
                 learning.answer_check(enrollment, course, lesson, check, correct)
+            for activity in lesson.activities:
+                submit_activity(enrollment, course, lesson, activity, _demo_answers(activity))
             learning.complete_lesson(enrollment, course, lesson)
         db.flush()
+
+
+DEMO_SENTENCE = ("This is a fictional demo response: I slowed down, listened first and asked my supervisor when "
+                 "I was unsure. ")  # 20 words
+
+
+def _demo_answers(activity) -> dict:
+    """Responses that meet an activity's rules, obviously made up (a demo person's reflections)."""
+    def text(least: int | None) -> str:
+        return (DEMO_SENTENCE * ((least or 1) // 20 + 1)).strip()
+
+    if activity.kind == "reflection":
+        return {"text": text(activity.min_words)}
+    if activity.kind == "worksheet":
+        return {spec.id: text(spec.min_words) for spec in activity.fields or ()}
+    return {"ticked": list(range(len(activity.checklist or ())))}
 
 
 def _pass_scenarios(user: User) -> None:
@@ -244,8 +263,9 @@ def _move_back(user: User, delta: timedelta) -> None:
         (User, User.id == user.id, ("created_at",)),
         (Enrollment, Enrollment.user_id == user.id, ("enrolled_at", "last_activity_at", "completed_at")),
         (LessonProgress, LessonProgress.enrollment_id.in_(enrollments),
-         ("first_opened_at", "last_opened_at", "completed_at")),
+         ("first_opened_at", "last_opened_at", "completed_at", "last_seen_at")),
         (CheckAnswer, CheckAnswer.enrollment_id.in_(enrollments), ("answered_at",)),
+        (ActivityResponse, ActivityResponse.enrollment_id.in_(enrollments), ("submitted_at", "updated_at")),
         (Attempt, Attempt.user_id == user.id, ("started_at", "deadline_at", "finished_at")),
         (AttemptStep, AttemptStep.attempt_id.in_(attempts), ("answered_at",)),
         (PracticeLog, PracticeLog.trainee_id == user.id, ("worked_on", "created_at", "reviewed_at")),

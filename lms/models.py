@@ -5,12 +5,13 @@ from lms.assessments.models import Attempt, AttemptStep, TimeExtension
 from lms.certificates import keys as _certificate_keys  # noqa: F401  (SigningKey)
 from lms.certificates import models as _certificate_models  # noqa: F401
 from lms.db import Base
-from lms.learning.models import CheckAnswer, Enrollment, LessonProgress
+from lms.learning.models import ActivityResponse, CheckAnswer, Enrollment, LessonProgress
 from lms.supervision.models import CompetencyEvidence, Observation, PracticeLog, SignOff
 from lms.xapi.models import Activity, Attachment, Document, LRSClient, OutboxItem, Statement, StatementIndex
 
 __all__ = [
     "Activity",
+    "ActivityResponse",
     "Attachment",
     "Attempt",
     "AttemptStep",

@@ -16,8 +16,15 @@ lesson_opened = _signals.signal("lesson-opened")
 check_answered = _signals.signal("check-answered")
 """A trainee answered a knowledge check. Sender: the CheckAnswer. kwargs: `course`, `lesson`, `check`."""
 
+activity_submitted = _signals.signal("activity-submitted")
+"""A trainee submitted or revised a lesson activity (a reflection, worksheet or practice). Sender: the
+ActivityResponse. kwargs: `course`, `lesson`, `activity` (ActivitySpec), `enrollment`, `revision` (bool: an
+earlier submission was changed), `seconds` (float or None: from serving the page to the submission). The
+learner's words stay in the response: receivers must not copy them anywhere else (xAPI records the word count)."""
+
 lesson_completed = _signals.signal("lesson-completed")
-"""A trainee completed a lesson. Sender: the LessonProgress. kwargs: `course`, `lesson`, `enrollment`."""
+"""A trainee completed a lesson. Sender: the LessonProgress (its `active_seconds` is the time on task from page
+timings). kwargs: `course`, `lesson`, `enrollment`."""
 
 course_completed = _signals.signal("course-completed")
 """A trainee completed every lesson of a course. Sender: the Enrollment. kwargs: `course`."""

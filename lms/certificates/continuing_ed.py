@@ -14,7 +14,7 @@ from lms.certificates.issuance import CertificateError
 from lms.certificates.models import ContinuingEducation
 from lms.db import session as db
 from lms.db import utcnow
-from lms.supervision.privacy import looks_like_client_details
+from lms.privacy import looks_like_client_details
 
 MAX_HOURS_PER_DAY = 24.0
 REVIEWER_ROLES = ("supervisor", "admin")

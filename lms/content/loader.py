@@ -291,7 +291,9 @@ def build_segments(body: str, meta: LessonMeta, data: LineDict, path: Path, body
             sink.add(path, where, f"{kind} '{item_id}' is placed twice")
         else:
             placed.add((kind, item_id))
-            segments.append(Segment(check=item) if kind == "check" else Segment(activity=item))
+            # An activity's segment carries its instructions, rendered once here.
+            segments.append(Segment(check=item) if kind == "check"
+                            else Segment(html=render_markdown(item.instructions), activity=item))
     for line, text in loose_placeholders(body):
         sink.add(path, body_line + line, f"'{text}' is not a placeholder: write [[check:id]] or [[activity:id]] "
                                          "on a line of its own (ids are lower-case letters, digits and hyphens)")

@@ -58,7 +58,8 @@ class Framework:
 
 @dataclass(frozen=True)
 class Segment:
-    """A piece of a lesson body: rendered HTML, or a knowledge check or an activity placed at this point."""
+    """A piece of a lesson body: rendered HTML, or a knowledge check or an activity (with its instructions as
+    `html`) placed at this point."""
 
     html: str = ""
     check: CheckSpec | None = None

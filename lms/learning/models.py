@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
@@ -46,6 +46,10 @@ class LessonProgress(Base):
     last_opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_version: Mapped[str | None] = mapped_column(String(32))
+    # Time on task from page timings (docs/hours.md): the gaps between this learner's requests on this
+    # lesson, each at most LESSON_IDLE long; `last_seen_at` is the latest request.
+    active_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default=text("0"))
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     enrollment: Mapped[Enrollment] = relationship(back_populates="lessons")
 
@@ -64,3 +68,26 @@ class CheckAnswer(Base):
     selected: Mapped[list[int]] = mapped_column(JSON)
     correct: Mapped[bool] = mapped_column(Boolean)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ActivityResponse(Base):
+    """A learner's response to a lesson activity (formats spec 1): the latest words, revisable. It is
+    personal free text: shown to the learner and their supervisors, never copied into xAPI statements."""
+
+    __tablename__ = "lms_activity_response"
+    __table_args__ = (UniqueConstraint("enrollment_id", "lesson_slug", "activity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("lms_enrollment.id", ondelete="CASCADE"), index=True)
+    lesson_slug: Mapped[str] = mapped_column(String(64))
+    lesson_version: Mapped[str] = mapped_column(String(32))
+    activity_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # reflection | worksheet | practice
+    # reflection: {"text": ...}; worksheet: {field id: text}; practice: {"ticked": [item indexes]}
+    answers: Mapped[dict] = mapped_column(JSON)
+    word_count: Mapped[int] = mapped_column(Integer, default=0)
+    revisions: Mapped[int] = mapped_column(Integer, default=0)  # times changed after the first submission
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    enrollment: Mapped[Enrollment] = relationship()

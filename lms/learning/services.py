@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -14,7 +15,11 @@ from lms.content import Catalog, Course, Lesson
 from lms.content.schema import CheckSpec
 from lms.db import session as db
 from lms.db import utcnow
-from lms.learning.models import CheckAnswer, Enrollment, LessonProgress
+from lms.learning.models import ActivityResponse, CheckAnswer, Enrollment, LessonProgress
+
+# Page timings (docs/hours.md): a gap between two requests on the same lesson longer than this means the
+# learner was away, and counts nothing.
+LESSON_IDLE = timedelta(minutes=60)
 
 
 class LearningError(ValueError):
@@ -62,15 +67,27 @@ def progress_rows(enrollment: Enrollment) -> dict[str, LessonProgress]:
     return {p.lesson_slug: p for p in enrollment.lessons}
 
 
+def note_time(row: LessonProgress, enrollment: Enrollment, now: datetime) -> None:
+    """Time on task from page timings: add the gap since this learner's previous request, when that request
+    was on this lesson too and the gap is no longer than LESSON_IDLE (docs/hours.md)."""
+    if row.last_seen_at is not None and enrollment.last_lesson_slug == row.lesson_slug:
+        gap = now - row.last_seen_at
+        if timedelta(0) < gap <= LESSON_IDLE:
+            row.active_seconds = (row.active_seconds or 0.0) + gap.total_seconds()
+    row.last_seen_at = now
+    enrollment.last_lesson_slug = row.lesson_slug
+
+
 def open_lesson(enrollment: Enrollment, course: Course, lesson: Lesson) -> LessonProgress:
     now = utcnow()
     row = progress_rows(enrollment).get(lesson.slug)
     first = row is None
     if first:
-        row = LessonProgress(enrollment=enrollment, lesson_slug=lesson.slug, first_opened_at=now)
+        row = LessonProgress(enrollment=enrollment, lesson_slug=lesson.slug, first_opened_at=now, active_seconds=0.0)
         db.add(row)
     row.last_opened_at = now
-    enrollment.last_lesson_slug, enrollment.last_activity_at = lesson.slug, now
+    note_time(row, enrollment, now)
+    enrollment.last_activity_at = now
     db.flush()
     signals.lesson_opened.send(row, course=course, lesson=lesson, first=first)
     return row
@@ -90,6 +107,9 @@ def answer_check(enrollment: Enrollment, course: Course, lesson: Lesson, check: 
                          check_id=check.id, selected=chosen, correct=set(chosen) == correct)
     db.add(answer)
     enrollment.last_activity_at = utcnow()
+    row = progress_rows(enrollment).get(lesson.slug)
+    if row is not None:
+        note_time(row, enrollment, enrollment.last_activity_at)
     db.flush()
     signals.check_answered.send(answer, course=course, lesson=lesson, check=check, enrollment=enrollment)
     return answer
@@ -101,14 +121,36 @@ def latest_answers(enrollment: Enrollment, lesson_slug: str) -> dict[str, CheckA
     return {row.check_id: row for row in rows}
 
 
+def submitted_activities(enrollment: Enrollment, lesson_slug: str) -> dict[str, ActivityResponse]:
+    rows = db.scalars(select(ActivityResponse).where(ActivityResponse.enrollment_id == enrollment.id,
+                                                     ActivityResponse.lesson_slug == lesson_slug))
+    return {row.activity_id: row for row in rows}
+
+
+def _still_to_do(enrollment: Enrollment, lesson: Lesson) -> str | None:
+    """What stops the lesson from being complete, in words, or None."""
+    checks = sum(1 for c in lesson.checks if c.id not in latest_answers(enrollment, lesson.slug))
+    submitted = submitted_activities(enrollment, lesson.slug) if lesson.activities else {}
+    activities = sum(1 for a in lesson.activities if a.id not in submitted)
+    if checks and activities:
+        return f"Answer the knowledge checks ({checks} left) and submit the activities ({activities} left) first."
+    if checks:
+        return f"Answer the knowledge checks first ({checks} left)."
+    if activities:
+        return f"Submit the activities first ({activities} left)."
+    return None
+
+
 def complete_lesson(enrollment: Enrollment, course: Course, lesson: Lesson) -> LessonProgress:
-    """Mark a lesson complete once each of its checks has been answered; may complete the course."""
-    unanswered = [c for c in lesson.checks if c.id not in latest_answers(enrollment, lesson.slug)]
-    if unanswered:
-        raise LearningError(f"Answer the knowledge checks first ({len(unanswered)} left).")
+    """Mark a lesson complete once each of its checks is answered and each activity submitted; may complete
+    the course."""
+    missing = _still_to_do(enrollment, lesson)
+    if missing:
+        raise LearningError(missing)
     row = progress_rows(enrollment).get(lesson.slug) or open_lesson(enrollment, course, lesson)
     if row.completed_at is None:
         row.completed_at, row.completed_version = utcnow(), lesson.version
+        note_time(row, enrollment, row.completed_at)
         enrollment.last_activity_at = row.completed_at
         db.flush()
         signals.lesson_completed.send(row, course=course, lesson=lesson, enrollment=enrollment)

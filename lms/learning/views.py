@@ -8,8 +8,17 @@ from lms.accounts.models import User
 from lms.accounts.services import can_view_trainee
 from lms.db import session as db
 from lms.db import will_write
-from lms.learning import services
-from lms.learning.forms import check_form
+from lms.learning import activities, services
+from lms.learning.forms import (
+    activity_answers,
+    activity_form,
+    activity_prefill,
+    check_form,
+    field_for,
+    page_served_at,
+    page_token,
+)
+from lms.privacy import CLIENT_DETAILS_WARNING
 from lms.web.access import login_required, public
 from lms.web.blueprint import bp
 
@@ -98,18 +107,27 @@ def learning_lesson(slug: str, lesson_slug: str):
     return _render_lesson(course, lesson, enrollment, row)
 
 
-def _render_lesson(course, lesson, enrollment, row, forms=None, status=200):
+def _render_lesson(course, lesson, enrollment, row, forms=None, activity_forms=None, status=200):
     answers = services.latest_answers(enrollment, lesson.slug)
     forms = forms or {}
     for check in lesson.checks:
         if check.id not in forms:
             forms[check.id] = check_form(check, formdata=None,
                                          option=_prefill(check, answers.get(check.id)))
+    responses = services.submitted_activities(enrollment, lesson.slug) if lesson.activities else {}
+    activity_forms = activity_forms or {}
+    token = page_token(enrollment.id, lesson.slug)  # times each activity from this page to its submission
+    for activity in lesson.activities:
+        if activity.id not in activity_forms:
+            saved = responses.get(activity.id)
+            activity_forms[activity.id] = activity_form(activity, formdata=None, opened=token,
+                                                        **activity_prefill(activity, saved.answers if saved else None))
     prev_lesson, next_lesson = course.neighbours(lesson.slug)
     progress = services.course_progress(g.lms_user, course)
     return render_template("lms/learning/lesson.html", course=course, lesson=lesson, answers=answers,
                            forms=forms, row=row, prev_lesson=prev_lesson, next_lesson=next_lesson,
-                           progress=progress, complete_form=ActionForm(),
+                           progress=progress, complete_form=ActionForm(), responses=responses,
+                           activity_forms=activity_forms, client_warning=CLIENT_DETAILS_WARNING,
                            competencies=services.catalog().framework.competencies), status
 
 
@@ -139,6 +157,29 @@ def learning_answer_check(slug: str, lesson_slug: str, check_id: str):
                                     _anchor=f"check-{check.id}-result"))
     row = services.progress_rows(enrollment).get(lesson.slug)
     return _render_lesson(course, lesson, enrollment, row, forms={check.id: form}, status=400)
+
+
+@bp.route("/courses/<slug>/lessons/<lesson_slug>/activities/<activity_id>", methods=["POST"])
+@login_required
+def learning_submit_activity(slug: str, lesson_slug: str, activity_id: str):
+    course = _course_or_404(slug)
+    lesson = _lesson_or_404(course, lesson_slug)
+    activity = lesson.activity(activity_id) or abort(404)
+    enrollment = services.find_enrollment(g.lms_user, slug) or abort(403)
+    form = activity_form(activity)
+    if form.validate_on_submit():
+        opened = page_served_at(form.opened.data, enrollment.id, lesson.slug)
+        try:
+            activities.submit_activity(enrollment, course, lesson, activity, activity_answers(activity, form), opened)
+        except activities.ActivityError as exc:
+            getattr(form, field_for(activity, exc.field)).errors = [str(exc)]
+        else:
+            db.commit()
+            flash(f"Saved: {activity.title}.", "success")
+            return redirect(url_for("lms.learning_lesson", slug=slug, lesson_slug=lesson_slug,
+                                    _anchor=f"activity-{activity.id}"))
+    row = services.progress_rows(enrollment).get(lesson.slug)
+    return _render_lesson(course, lesson, enrollment, row, activity_forms={activity.id: form}, status=400)
 
 
 @bp.route("/courses/<slug>/lessons/<lesson_slug>/complete", methods=["POST"])

@@ -9,6 +9,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Valid
 
 from lms.accounts.forms import options
 from lms.content.models import Framework
+from lms.privacy import CLIENT_DETAILS_WARNING  # noqa: F401  (re-exported for the views)
 from lms.supervision.services import LOG_KINDS, OBSERVATION_CRITERIA
 
 CRITERION_LABELS = {
@@ -19,9 +20,6 @@ CRITERION_LABELS = {
     "motivational-interviewing": "Motivational interviewing skills",
 }
 KIND_LABELS = {"practice": "Practice (volunteer or paid peer work)", "supervision": "Supervision received"}
-CLIENT_DETAILS_WARNING = ("Do not enter anything that could identify a person you support: no names, contact "
-                          "details, dates of birth, record numbers or addresses. Describe what you did, not who "
-                          "it was with.")
 
 
 def level_choices(framework: Framework) -> list:

@@ -14,8 +14,8 @@ from lms.accounts.services import can_view_trainee
 from lms.content.models import Framework
 from lms.db import session as db
 from lms.db import utcnow
+from lms.privacy import CLIENT_DETAILS_REFUSAL, looks_like_client_details
 from lms.supervision.models import CompetencyEvidence, Observation, PracticeLog, SignOff
-from lms.supervision.privacy import looks_like_client_details
 
 SUPERVISOR_SOURCES = ("rating", "observation")
 AUTOMATIC_SOURCES = ("course", "assessment")
@@ -154,9 +154,7 @@ def _check_log(trainee: User, worked_on: date, hours: float, kind: str, domain: 
     if not activity:
         raise SupervisionError("Say briefly what the activity was.")
     if looks_like_client_details(activity) or looks_like_client_details(reflection):
-        raise SupervisionError("This looks like it contains client information (contact details, a date of "
-                               "birth, a record number or an address). Do not enter client information: "
-                               "describe what you did, not who it was with.")
+        raise SupervisionError(CLIENT_DETAILS_REFUSAL)
     query = select(func.coalesce(func.sum(PracticeLog.hours), 0.0)).where(
         PracticeLog.trainee_id == trainee.id, PracticeLog.worked_on == worked_on,
         PracticeLog.status != "returned")  # returned logs do not count: they are to be corrected

@@ -66,11 +66,11 @@ def lesson_activity(course, lesson) -> dict:
 
 
 def context(registration: str, version: str, parent: list[dict] | None = None,
-            grouping: list[dict] | None = None) -> dict:
+            grouping: list[dict] | None = None, other: list[dict] | None = None) -> dict:
     ctx: dict = {"registration": registration, "platform": PLATFORM, "language": LANGUAGE,
                  "extensions": {f"{base()}/{Extension.CONTENT_VERSION}": version}}
     lists = {name: [{"objectType": "Activity", "id": a["id"]} for a in items]
-             for name, items in (("parent", parent), ("grouping", grouping)) if items}
+             for name, items in (("parent", parent), ("grouping", grouping), ("other", other)) if items}
     if lists:
         ctx["contextActivities"] = lists
     return ctx
@@ -117,9 +117,36 @@ def on_check_answered(answer, course, lesson, check, enrollment, **_) -> None:
                                grouping=[course_activity(course)])}, when=answer.answered_at)
 
 
+def seconds_duration(seconds: float) -> str:
+    """An ISO 8601 duration in seconds, to 0.01 s (xAPI Data 4.6)."""
+    return f"PT{max(seconds, 0.0):.2f}S"
+
+
+def on_activity_submitted(response, course, lesson, enrollment, revision=False, seconds=None, **kwargs) -> None:
+    """`completed` on the first submission, `responded` on a revision. The learner's words are personal free
+    text and stay in the LMS: the statement carries the word count, the duration and the revision number."""
+    spec = kwargs["activity"]  # the signal's `activity` kwarg; the name is taken by activity() here
+    kind = ActivityType.PERFORMANCE if spec.kind == "practice" else ActivityType.WRITTEN
+    obj = activity(f"{lesson_iri(course.slug, lesson.slug)}/activity/{spec.id}", kind, spec.title,
+                   extensions={own(Extension.ACTIVITY_KIND): spec.kind})
+    result: dict = {"completion": True, "extensions": {own(Extension.WORD_COUNT): response.word_count,
+                                                         own(Extension.REVISION): response.revisions}}
+    if seconds is not None:
+        result["duration"] = seconds_duration(seconds)
+    competencies = [{"id": competency_iri(c)} for c in spec.competencies]
+    record({"actor": actor(enrollment.user), "verb": verb(Verb.RESPONDED if revision else Verb.COMPLETED),
+            "object": obj, "result": result,
+            "context": context(enrollment.registration, lesson.version, parent=[lesson_activity(course, lesson)],
+                               grouping=[course_activity(course)], other=competencies)},
+           when=response.updated_at)
+
+
 def on_lesson_completed(progress, course, lesson, enrollment, **_) -> None:
+    result: dict = {"completion": True}
+    if progress.active_seconds:  # time on task from page timings (docs/hours.md); none when never timed
+        result["duration"] = seconds_duration(progress.active_seconds)
     record({"actor": actor(enrollment.user), "verb": verb(Verb.COMPLETED), "object": lesson_activity(course, lesson),
-            "result": {"completion": True},
+            "result": result,
             "context": context(enrollment.registration, lesson.version, parent=[course_activity(course)],
                                grouping=[course_activity(course)])}, when=progress.completed_at)
     done = sum(1 for p in enrollment.lessons if p.completed_at)
@@ -338,6 +365,7 @@ _RECEIVERS = (
     (signals.learner_enrolled, on_enrolled),
     (signals.lesson_opened, on_lesson_opened),
     (signals.check_answered, on_check_answered),
+    (signals.activity_submitted, on_activity_submitted),
     (signals.lesson_completed, on_lesson_completed),
     (signals.course_completed, on_course_completed),
     (signals.assessment_started, on_assessment_started),

@@ -15,6 +15,7 @@ class Verb:
     EXPERIENCED = (ADL + "experienced", "experienced")
     ANSWERED = (ADL + "answered", "answered")
     COMPLETED = (ADL + "completed", "completed")
+    RESPONDED = (ADL + "responded", "responded")  # a lesson activity revised after its first submission
     PROGRESSED = (ADL + "progressed", "progressed")
     PASSED = (ADL + "passed", "passed")
     FAILED = (ADL + "failed", "failed")
@@ -40,6 +41,9 @@ class ActivityType:
     MODULE = ADL_ACTIVITIES + "module"
     LESSON = ADL_ACTIVITIES + "lesson"
     INTERACTION = ADL_ACTIVITIES + "cmi.interaction"
+    # Lesson activities (formats spec 1): reflections and worksheets are written interactions; a practice is
+    # something the learner performs (with a colleague, or out loud alone) and ticks off.
+    WRITTEN = ADL_ACTIVITIES + "interaction"
     ASSESSMENT = ADL_ACTIVITIES + "assessment"
     COMPETENCY = ADL_ACTIVITIES + "objective"
     PERFORMANCE = ADL_ACTIVITIES + "performance"  # a practice log: work done in the field, then reviewed
@@ -62,6 +66,11 @@ class Extension:
     CERTIFICATE_NUMBER = "xapi/vocab/extensions/certificate-number"
     REPLACES = "xapi/vocab/extensions/replaces-certificate"
     HOLDER = "xapi/vocab/extensions/holder"
+    # Lesson activities: the kind (activity definition), and in the result the words written (never the words
+    # themselves: personal free text stays in the LMS) and how many times the response had been revised.
+    ACTIVITY_KIND = "xapi/vocab/extensions/activity-kind"
+    WORD_COUNT = "xapi/vocab/extensions/word-count"
+    REVISION = "xapi/vocab/extensions/revision"
 
 
 PLATFORM = "Peer Recovery LMS"

@@ -19,6 +19,7 @@ from lms.db import utcnow
 from lms.learning import services as learning
 from lms.learning.models import Enrollment
 from lms.supervision.models import CompetencyEvidence, PracticeLog, SignOff
+from tests.learning.helpers import do_activities
 
 CORE = "peer-recovery-core-training"
 READINESS = "peer-recovery-practice-readiness"
@@ -86,6 +87,7 @@ def complete_course_for_real(user: User, slug: str) -> None:
         for check in lesson.checks:
             chosen = [i for i, option in enumerate(check.options) if option.correct]
             learning.answer_check(enrollment, course, lesson, check, chosen)
+        do_activities(enrollment, course, lesson)
         learning.complete_lesson(enrollment, course, lesson)
 
 

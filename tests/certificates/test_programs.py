@@ -44,8 +44,8 @@ def test_program_hours_are_the_sum_of_the_course_hours_by_domain(state):
         for domain, h in course.hours.items():
             expected[domain] = expected.get(domain, 0.0) + h
     assert hours["by_domain"] == pytest.approx(expected)
-    assert hours["total"] == pytest.approx(9.25) == state.programs[CORE].achievement.credits_available
-    assert hours["ethics"] == pytest.approx(4.75) == expected["ethical-responsibility"]
+    assert hours["total"] == pytest.approx(12.83) == state.programs[CORE].achievement.credits_available
+    assert hours["ethics"] == pytest.approx(6.71) == expected["ethical-responsibility"]
 
 
 def test_alignments_cover_what_the_courses_cover(state):
@@ -94,8 +94,8 @@ BAD = [
      "less than or equal to 1"),
     ("unknown alignment", "    - provides-support\n", "    - gives-support\n", "gives-support",
      "unknown competency 'gives-support'"),
-    ("hours not provided by the courses", "credits_available: 9.25", "credits_available: 46",
-     "credits_available: 46", "credits_available is 46 but the program's courses provide 9.25 hours"),
+    ("hours not provided by the courses", "credits_available: 12.83", "credits_available: 46",
+     "credits_available: 46", "credits_available is 46 but the program's courses provide 12.83 hours"),
     ("bad issuance mode", "issuance: automatic", "issuance: whenever", "issuance: whenever", "issuance"),
     ("slug unlike the file", "slug: peer-recovery-core-training", "slug: core-training", "slug: core-training",
      "must equal the file name 'peer-recovery-core-training'"),

@@ -107,7 +107,7 @@ def test_detail_page_shows_number_code_hours_and_history(app, client, world):
         cert = db.get(Certificate, world["cert"])
     shown = f"{cert.code[:4]}-{cert.code[4:8]}-{cert.code[8:]}"
     assert cert.number in html and shown in html and f"http://lms.test/verify/{shown}" in html
-    assert "Ethical Responsibility" in html and "Total (ethics 4.75)" in html and "9.25" in html
+    assert "Ethical Responsibility" in html and "Total (ethics 6.71)" in html and "12.83" in html
     assert "All requirements met." in html and "Re-issue" not in html
 
 

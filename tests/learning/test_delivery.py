@@ -13,6 +13,7 @@ from lms.db import session as db
 from lms.learning.models import CheckAnswer, Enrollment, LessonProgress
 from lms.paths import data_dir
 from tests.conftest import post_form
+from tests.learning.helpers import submit
 
 CATALOG = load_catalog(data_dir("curricula"))
 ETHICS = CATALOG.courses["ethics"]
@@ -158,6 +159,8 @@ def test_completing_every_lesson_completes_course_and_earns_its_hours(client, ap
     for lesson in ETHICS.lessons:
         for check in lesson.checks:
             answer(client, check, correct(check), lesson=lesson)
+        for activity in lesson.activities:
+            assert submit(client, ETHICS, lesson, activity).status_code == 302
         complete(client, lesson=lesson)
     with app.app_context():
         enrollment = db.scalar(select(Enrollment))

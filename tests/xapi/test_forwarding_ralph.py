@@ -25,6 +25,7 @@ from lms.learning import services as learning
 from lms.xapi import relay
 from lms.xapi.models import OutboxItem, Statement
 from tests.conftest import REPO
+from tests.learning.helpers import do_activities
 from tests.learning.test_delivery import ETHICS, answer, complete, correct, enroll, lesson_url, wrong
 
 RALPH_PYTHON = REPO / ".venv-ralph" / "bin" / "python"
@@ -173,6 +174,7 @@ def learner_events(app, trainees: int, prefix: str) -> int:
                     learning.open_lesson(enrollment, course, lesson)
                     for check in lesson.checks:
                         learning.answer_check(enrollment, course, lesson, check, correct(check))
+                    do_activities(enrollment, course, lesson)
                     learning.complete_lesson(enrollment, course, lesson)
                     db.commit()
         return db.query(OutboxItem).count() - before

@@ -11,6 +11,7 @@ from lms.learning import services as learning
 from lms.learning.models import Enrollment
 from lms.xapi.models import Statement
 from lms.xapi.validation import validate_statement
+from tests.learning.helpers import submit
 from tests.learning.test_delivery import ETHICS, LESSON, answer, complete, correct, enroll, lesson_url, wrong
 
 ADL = "http://adlnet.gov/expapi/verbs/"
@@ -72,6 +73,8 @@ def test_course_completion_is_recorded(client, app, login_as):
     for lesson in ETHICS.lessons:
         for c in lesson.checks:
             answer(client, c, correct(c), lesson=lesson)
+        for activity in lesson.activities:
+            submit(client, ETHICS, lesson, activity)
         complete(client, lesson=lesson)
     statements = all_statements(app)
     last = statements[-1]
