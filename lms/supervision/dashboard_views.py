@@ -113,6 +113,7 @@ def supervision_trainee(user_id: int):
         ("Transcript (PDF)", "/trainees/{id}/transcript.pdf"), ("Review hours", "/supervision/hours"))}
     return render_template("lms/supervision/trainee_detail.html", trainee=trainee, page=page, entries=entries,
                            attempts=drilldown.attempts(trainee), evidence=drilldown.evidence_log(trainee),
+                           responses=drilldown.activity_responses(trainee),
                            logs=drilldown.practice_logs(trainee), totals=hour_totals(trainee),
                            sign_offs=drilldown.sign_offs(trainee), ratings=current_ratings(trainee),
                            certificates=dashboard.certificate_statuses([trainee.id], utcnow()).get(trainee.id, []),

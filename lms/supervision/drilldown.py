@@ -1,5 +1,5 @@
-"""One trainee in depth: a timeline from their xAPI statements, attempts with the path taken, the
-evidence log, hours and sign-offs."""
+"""One trainee in depth: a timeline from their xAPI statements, attempts with the path taken, their lesson
+activity responses, the evidence log, hours and sign-offs."""
 from __future__ import annotations
 
 import re
@@ -14,6 +14,7 @@ from lms.accounts.models import User
 from lms.assessments.definitions import Decision, Scenario
 from lms.assessments.models import Attempt
 from lms.db import session as db
+from lms.learning.models import ActivityResponse, Enrollment
 from lms.supervision.dashboard import agent_key
 from lms.supervision.models import CompetencyEvidence, PracticeLog, SignOff
 from lms.web.pagination import Page, paginate
@@ -152,6 +153,57 @@ def attempts(trainee: User) -> list[AttemptView]:
     for attempt in rows:
         title, steps = _path(attempt)
         views.append(AttemptView(attempt, title, attempt.kind, steps))
+    return views
+
+
+# Activity responses -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ResponseView:
+    """A lesson activity response as evidence: where it is, what it practises, and what the trainee wrote
+    (or, for a practice, the steps they ticked)."""
+
+    course: str
+    lesson: str
+    title: str
+    kind: str
+    competencies: tuple[str, ...]  # competency names
+    parts: tuple[tuple[str, str], ...]  # (label, the trainee's words) or (checklist step, "done")
+    word_count: int
+    revisions: int
+    submitted_at: datetime
+    updated_at: datetime
+
+
+def _parts(activity, row: ActivityResponse) -> tuple[tuple[str, str], ...]:
+    answers = row.answers or {}
+    if row.kind == "reflection":
+        return (("Response", str(answers.get("text", ""))),)
+    if row.kind == "worksheet":
+        labels = {spec.id: spec.label for spec in (activity.fields or ())} if activity else {}
+        return tuple((labels.get(key, key), str(text)) for key, text in answers.items())
+    steps = list(activity.checklist or ()) if activity else []
+    return tuple((steps[i] if 0 <= i < len(steps) else f"Step {i + 1}", "done") for i in answers.get("ticked", []))
+
+
+def activity_responses(trainee: User) -> list[ResponseView]:
+    """Newest first, one query. Content that has since changed shows by its ids."""
+    catalog = current_app.extensions["lms"].catalog
+    names = {c.id: c.name for c in catalog.framework.competencies.values()}
+    rows = db.execute(select(ActivityResponse, Enrollment.course_slug)
+                      .join(Enrollment, Enrollment.id == ActivityResponse.enrollment_id)
+                      .where(Enrollment.user_id == trainee.id)
+                      .order_by(ActivityResponse.updated_at.desc(), ActivityResponse.id.desc()))
+    views = []
+    for row, course_slug in rows:
+        course = catalog.course(course_slug)
+        lesson = course.lesson(row.lesson_slug) if course else None
+        activity = lesson.activity(row.activity_id) if lesson else None
+        views.append(ResponseView(
+            course.title if course else course_slug, lesson.title if lesson else row.lesson_slug,
+            activity.title if activity else row.activity_id, row.kind,
+            tuple(names.get(c, c) for c in (activity.competencies if activity else ())),
+            _parts(activity, row), row.word_count, row.revisions, row.submitted_at, row.updated_at))
     return views
 
 
