@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 import lms.models  # noqa: F401
 from lms.db import Base, make_engine, normalize_url
@@ -63,3 +64,33 @@ def test_lms_keeps_its_own_version_table_beside_a_host_alembic(empty_engine):
     assert {VERSION_TABLE, "alembic_version", "host_widget"} <= tables
     with empty_engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "hostrev"
+
+
+def test_0005_keeps_lesson_progress_and_adds_activity_responses(empty_engine):
+    """An existing lesson's progress gets no time on task (0, never seen), and responses can be stored."""
+    upgrade(empty_engine, "0004")
+    now = "2026-11-30 10:00:00+00:00"
+    with empty_engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO lms_user (id, email, name, password_hash, role, is_org_admin, is_active, learner_id, "
+            "session_version, created_at) VALUES (1, 'a@example.org', 'A', 'x', 'trainee', false, true, 'l1', 1, "
+            f"'{now}')"))
+        conn.execute(text(
+            "INSERT INTO lms_enrollment (id, user_id, course_slug, course_version, registration, enrolled_at, "
+            f"last_activity_at) VALUES (1, 1, 'ethics', 'v', 'r-1', '{now}', '{now}')"))
+        conn.execute(text(
+            "INSERT INTO lms_lesson_progress (id, enrollment_id, lesson_slug, first_opened_at, last_opened_at) "
+            f"VALUES (1, 1, 'boundaries', '{now}', '{now}')"))
+    upgrade(empty_engine)
+    assert current_revision(empty_engine) == "0005"
+    with empty_engine.begin() as conn:
+        assert conn.execute(text("SELECT active_seconds, last_seen_at FROM lms_lesson_progress")).one() == (0, None)
+        conn.execute(text(
+            "INSERT INTO lms_activity_response (enrollment_id, lesson_slug, lesson_version, activity_id, kind, "
+            "answers, word_count, revisions, submitted_at, updated_at) VALUES (1, 'boundaries', 'v', "
+            f"'my-boundary-map', 'reflection', '{{\"text\": \"words\"}}', 1, 0, '{now}', '{now}')"))
+    with empty_engine.begin() as conn, pytest.raises(IntegrityError):  # one response per learner and activity
+        conn.execute(text(
+            "INSERT INTO lms_activity_response (enrollment_id, lesson_slug, lesson_version, activity_id, kind, "
+            "answers, word_count, revisions, submitted_at, updated_at) VALUES (1, 'boundaries', 'v', "
+            f"'my-boundary-map', 'reflection', '{{}}', 0, 0, '{now}', '{now}')"))

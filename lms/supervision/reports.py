@@ -1,8 +1,6 @@
 """Supervision reports: the cohort table (for CSV) in a fixed number of queries, and the PDF transcript."""
 from __future__ import annotations
 
-import csv
-import io
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
@@ -23,12 +21,11 @@ from lms.db import utcnow
 from lms.learning.models import Enrollment, LessonProgress
 from lms.supervision.models import PracticeLog, SignOff
 from lms.supervision.services import current_ratings_for, framework
+from lms.web.spreadsheet import FORMULA_STARTS, csv_safe, to_csv  # noqa: F401  (moved; still used from here)
 
 FIXED_COLUMNS = ("name", "email", "organization", "supervisors", "courses_completed", "courses_total",
                  "lessons_completed", "last_activity", "assessments_passed")
 HOUR_COLUMNS = ("approved_practice_hours", "approved_supervision_hours", "pending_hours", "active_sign_offs")
-# OWASP "CSV injection": a spreadsheet treats a cell starting with these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SOURCE_WORDS = {"rating": "Supervisor rating", "observation": "Observed practice", "assessment": "Assessment",
                 "course": "Course completion"}
 
@@ -124,25 +121,6 @@ def cohort_table(viewer: User, org: Organization | None = None) -> tuple[list[st
             round(hours[t.id]["pending"], 2), "; ".join(programs[t.id]),
         ])
     return header, rows
-
-
-def csv_safe(cell):
-    """Text that a spreadsheet would run as a formula is prefixed with a quote and shown as text."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
-        return "'" + cell
-    return cell
-
-
-def to_csv(header: list[str], rows: list[list]) -> str:
-    """CSV text with a UTF-8 byte order mark: Excel reads a BOM-less file in the legacy code page and
-    garbles accented names, while LibreOffice, Google Sheets and Python's utf-8-sig all accept the BOM."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([csv_safe(cell) for cell in row])
-    return buffer.getvalue()
 
 
 # Assessment results (shared by both reports) -------------------------------------------------

@@ -18,5 +18,6 @@ def register_web(app: Flask, url_prefix: str) -> None:
     from lms.supervision import views as supervision_views  # noqa: F401
     from lms.web import errors, hooks, openapi  # noqa: F401
     from lms.xapi import admin_views as xapi_admin_views  # noqa: F401
+    from lms.xapi import report_views as xapi_report_views  # noqa: F401
 
     app.register_blueprint(bp, url_prefix=url_prefix or None)

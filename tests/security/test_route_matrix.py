@@ -30,6 +30,7 @@ REFUSED = {"other_trainee", "other_supervisor"}
 NARROWER = {
     "lms.learning_answer_check": {"other_trainee", "other_supervisor", "supervisor", "board", "admin"},
     "lms.learning_complete_lesson": {"other_trainee", "other_supervisor", "supervisor", "board", "admin"},
+    "lms.learning_submit_activity": {"other_trainee", "other_supervisor", "supervisor", "board", "admin"},
     "lms.supervision_organization": {"supervisor"},
 }
 
@@ -50,6 +51,7 @@ BY_NAME = {
     "competency_id": lambda w: w.competency,
     "lesson_slug": lambda w: w.lesson,
     "check_id": lambda w: w.check,
+    "activity_id": lambda w: w.activity,
     "code": lambda w: f"{w.cert_code[:4]}-{w.cert_code[4:8]}-{w.cert_code[8:]}",
     "kind": lambda w: "pdf",
     "purpose": lambda w: "revocation",
@@ -63,6 +65,7 @@ BY_ENDPOINT = {
     ("lms.learning_lesson", "slug"): COURSE_SLUG,
     ("lms.learning_answer_check", "slug"): COURSE_SLUG,
     ("lms.learning_complete_lesson", "slug"): COURSE_SLUG,
+    ("lms.learning_submit_activity", "slug"): COURSE_SLUG,
     ("lms.assessments_intro", "slug"): lambda w: w.scenario,
     ("lms.assessments_analysis", "slug"): lambda w: w.scenario,
     ("lms.assessments_start", "slug"): lambda w: w.scenario,

@@ -54,6 +54,7 @@ class World:
     outbox_item: int = 0
     lesson: str = ""
     check: str = ""
+    activity: str = ""
     competency: str = ""
 
 
@@ -105,6 +106,7 @@ def build_world(app) -> World:
         course = state.catalog.courses[COURSE]
         lesson = course.lessons[0]
         w.lesson, w.check = lesson.slug, lesson.checks[0].id if lesson.checks else "none"
+        w.activity = lesson.activities[0].id if lesson.activities else "none"
         w.enrollment = learning.enroll(owner, course).id
         w.scenario = next(iter(state.assessments.scenarios))
         w.attempt = assessments.start_attempt(owner, state.assessments.scenarios[w.scenario]).id
