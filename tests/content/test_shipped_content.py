@@ -79,3 +79,20 @@ def test_versions_are_stable_hashes(catalog):
     again = load_catalog(data_dir("curricula"))
     assert again.versions == catalog.versions
     assert all(re.fullmatch(r"[0-9a-f]{16}", v) for v in catalog.versions.values())
+
+
+def test_the_shipped_session_template_loads_with_its_education_hours(catalog):
+    template = catalog.sessions["ethics-role-play-lab"]
+    assert (template.minutes, template.breaks, template.education_minutes) == (180, 15, 165)
+    assert round(sum(template.hours_by_domain().values()), 2) == 2.75
+    assert all(item.role_play is None or template.role_play(item.role_play) for item in template.agenda)
+    assert "fictional" in template.guide_html
+
+
+def test_every_shipped_activity_is_placed_and_asks_for_no_identifying_details(catalog):
+    activities = [(lesson, a) for course in catalog.courses.values() for lesson in course.lessons
+                  for a in lesson.activities]
+    assert len(activities) == 26 and {a.kind for _, a in activities} == {"reflection", "worksheet", "practice"}
+    for lesson, activity in activities:
+        assert [s.activity.id for s in lesson.segments if s.activity].count(activity.id) == 1
+        assert "identifying" in activity.instructions and "name" in activity.instructions.lower()
