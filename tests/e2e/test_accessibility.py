@@ -74,7 +74,9 @@ PAGES = [
     ("home", None, "/", None),
     ("catalog", TRAINEE, "/courses", None),
     ("course", TRAINEE, "/courses/communication", None),
-    ("lesson", TRAINEE, "/courses/communication/lessons/{lesson}", None),
+    ("lesson", TRAINEE, "/courses/communication/lessons/{lesson}", None),  # with a reflection
+    ("lesson-worksheet", TRAINEE, "/courses/communication/lessons/motivational-interviewing", None),
+    ("lesson-practice", TRAINEE, "/courses/communication/lessons/active-listening", None),
     ("my-learning", TRAINEE, "/my-learning", None),
     ("scenario-intro", OTHER_TRAINEE, "/assessments/used-again", None),
     ("scenario-runner", OTHER_TRAINEE, "/attempts/{running}", None),
@@ -95,6 +97,7 @@ PAGES = [
     ("verify-file-result", BOARD, "/verify/file", upload_credential),
     ("verify-bulk-result", None, "/verify/bulk", bulk_check),
     ("admin-users", ADMIN, "/admin/users", None),
+    ("time-on-task", ADMIN, "/admin/time-on-task", None),
 ]
 
 

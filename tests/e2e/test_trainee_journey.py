@@ -44,6 +44,34 @@ def answer_checks(page, lesson, first_wrong: bool = False) -> None:
         expect(page.locator(f"#check-{check.id}-result")).to_contain_text("Correct.")
 
 
+def do_activities(page, lesson, shot=None) -> None:
+    """Fill in and submit each activity on the lesson page: first too short (the count is shown and the words
+    are kept), then long enough."""
+    from tests.learning.helpers import words_of
+
+    for activity in lesson.activities:
+        section = page.locator(f"#activity-{activity.id}")
+        if activity.kind == "reflection":
+            box = section.get_by_label("Your response")
+            box.fill("Too short.")
+            section.get_by_role("button", name="Submit").click()
+            section = page.locator(f"#activity-{activity.id}")
+            expect(section).to_contain_text(f"Write at least {activity.min_words} words here; so far there are 2.")
+            expect(section.get_by_label("Your response")).to_have_value("Too short.")
+            if shot:
+                shot(page, "activity-too-short")
+            section.get_by_label("Your response").fill(words_of(activity.min_words or 1))
+        elif activity.kind == "worksheet":
+            for spec in activity.fields or ():
+                section.get_by_label(spec.label).fill(words_of(spec.min_words or 1))
+        else:
+            for item in activity.checklist or ():
+                section.get_by_label(item).check()
+        section.get_by_role("button", name="Submit").click()
+        expect(page.locator(".flashes")).to_contain_text(f"Saved: {activity.title}.")
+        expect(page.locator(f"#activity-{activity.id}")).to_contain_text("submitted")
+
+
 def test_trainee_signs_up_learns_fails_then_passes_a_scenario_and_downloads_certificate(live_server, page, shot):
     # Sign up.
     page.goto("/signup")
@@ -74,10 +102,12 @@ def test_trainee_signs_up_learns_fails_then_passes_a_scenario_and_downloads_cert
     # Knowledge checks: a wrong answer shows why, then the right one; then complete the lesson.
     answer_checks(page, first, first_wrong=True)
     shot(page, "check-feedback")
+    do_activities(page, first, shot)
     page.get_by_role("button", name="Mark lesson complete").click()
     expect(page.locator(".flashes")).to_contain_text(f"Lesson complete: {first.title}.")
     expect(page.get_by_role("heading", level=1)).to_have_text(second.title)
     answer_checks(page, second)
+    do_activities(page, second)
     page.get_by_role("button", name="Mark lesson complete").click()
     expect(page.locator(".flashes")).to_contain_text(f"Lesson complete: {second.title}.")
     page.goto(f"/courses/{COURSE}")

@@ -215,3 +215,9 @@ def test_completing_a_lesson_keeps_its_time_on_task(client, app, trainee):
         row = db.scalar(select(LessonProgress))
         assert row.completed_at is not None and 600 <= row.active_seconds < 600 + LESSON_IDLE.total_seconds()
         assert db.scalar(select(func.count()).select_from(ActivityResponse)) == 0
+
+
+def test_the_lesson_page_renders_when_a_host_turns_csrf_off(client, app, trainee):
+    app.config["WTF_CSRF_ENABLED"] = False  # a host's choice; the fixture restores the config
+    response = client.get(lesson_url(ETHICS, BOUNDARIES))
+    assert response.status_code == 200 and f'id="activity-{REFLECTION.id}"' in response.get_data(as_text=True)
