@@ -240,11 +240,14 @@ def test_transcript_pdf_holds_the_record(app, world):
     assert response.headers["Content-Disposition"] in {  # either side of midnight
         f'inline; filename="transcript-tia-trainee-{day}.pdf"' for day in (before, utcnow().date())}
     text = pdf_text(response.data)
+    # The completed course's hours, as its course.yaml states them (held to the computed figures, docs/hours.md).
+    hours = app.extensions["lms"].catalog.course("communication").hours
     for expected in ("Tia Trainee", "Home Recovery", "Sam Supervisor", app.config["LMS_SITE_NAME"],
-                     "Communication in Peer Support", "Completed 2024-05-01 1.75",
+                     "Communication in Peer Support", f"Completed 2024-05-01 {sum(hours.values()):g}",
                      "Ethics and Boundaries for Peer Workers", "In progress: 2 of 6 lessons",
                      # hours by domain: training from the completed course, approved practice and supervision
-                     "Advocacy 0.25 10 3.50 0.00", "Ethical Responsibility 0.25 16 2.00 1.50",
+                     f"Advocacy {hours['advocacy']:.2f} 10 3.50 0.00",
+                     f"Ethical Responsibility {hours['ethical-responsibility']:.2f} 16 2.00 1.50",
                      "4 more hours are waiting for review",
                      "Proficient", "Supervisor rating", "Developing", "Course completion", "Not yet rated",
                      "Scenario 90% 90% Passed 2024-06-01 2", "Not passed (unsafe choice)",
