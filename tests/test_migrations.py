@@ -66,9 +66,9 @@ def test_lms_keeps_its_own_version_table_beside_a_host_alembic(empty_engine):
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "hostrev"
 
 
-def test_0005_keeps_lesson_progress_and_adds_activity_responses(empty_engine):
+def test_0006_keeps_lesson_progress_and_adds_activity_responses(empty_engine):
     """An existing lesson's progress gets no time on task (0, never seen), and responses can be stored."""
-    upgrade(empty_engine, "0004")
+    upgrade(empty_engine, "0005")
     now = "2026-11-30 10:00:00+00:00"
     with empty_engine.begin() as conn:
         conn.execute(text(
@@ -82,7 +82,7 @@ def test_0005_keeps_lesson_progress_and_adds_activity_responses(empty_engine):
             "INSERT INTO lms_lesson_progress (id, enrollment_id, lesson_slug, first_opened_at, last_opened_at) "
             f"VALUES (1, 1, 'boundaries', '{now}', '{now}')"))
     upgrade(empty_engine)
-    assert current_revision(empty_engine) == "0005"
+    assert current_revision(empty_engine) == "0006"
     with empty_engine.begin() as conn:
         assert conn.execute(text("SELECT active_seconds, last_seen_at FROM lms_lesson_progress")).one() == (0, None)
         conn.execute(text(

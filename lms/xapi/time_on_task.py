@@ -19,9 +19,8 @@ from sqlalchemy import select
 
 from lms.content.hours import activity_minutes
 from lms.db import session as db
-from lms.xapi.clients import client_authority
+from lms.xapi.authority import lms_authority_key
 from lms.xapi.models import Statement
-from lms.xapi.validation import agent_ifi
 from lms.xapi.vocabulary import Verb
 
 UNDER, OVER = 0.5, 2.0  # flag a measured median under half or over double the computed minutes
@@ -66,7 +65,7 @@ def duration_minutes(value: object) -> float | None:
 def measured() -> dict[tuple[str, ...], dict[str, float]]:
     """Item key -> learner -> minutes of their first completion. Keys: ("lesson", course, lesson),
     ("activity", course, lesson, activity), ("assessment", slug). One query."""
-    lms = agent_ifi(client_authority(None))
+    lms = lms_authority_key()
     rows = db.execute(select(Statement.data).where(Statement.verb_id == Verb.COMPLETED[0],
                                                    Statement.authority_key == lms,
                                                    Statement.voided.is_(False))

@@ -1,7 +1,7 @@
 """lesson activity responses, lesson time on task
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-03 08:02:23.829311
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import lms.db
 
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
